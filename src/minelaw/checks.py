@@ -1,0 +1,241 @@
+"""`minelaw check`: load, OWL consistency, ontology QC and entry shapes over the whole KB.
+
+Steps (DESIGN.md section 5, ``minelaw check``):
+
+1. load every file into the store (syntax errors raise :class:`ParseError`, exit 2);
+2. OWL 2 RL disjointness (rule cax-dw) over ontology, KB and inferences;
+3. OWL 2 DL consistency with HermiT on the ontology and the law (``kb/law``);
+4. QC: every ``rules/qc/<check>-violation.rq`` must return no rows; severities in
+   ``rules/qc/profile.tsv`` (ODK ``profile.txt`` style);
+5. SHACL entry shapes (``rules/entries/*.ttl``) over the KB with pySHACL.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem, ReasonerUnavailable
+from .namespaces import INFERRED_GRAPH, MLR, sparql_prefixes
+from .reason import disjointness_violations, dl_consistency
+from .resources import data_dir
+from .store import EmbeddedStore, open_kb
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str  # "ok" | "failed" | "skipped" | "warnings"
+    detail: str
+    seconds: float
+
+
+@dataclass
+class CheckReport:
+    kb: Path
+    files: int = 0
+    triples: int = 0
+    graphs: int = 0
+    cached: bool = False
+    steps: list[StepResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def qc_profile(rules_dir: Path) -> dict[str, str]:
+    profile = {}
+    path = rules_dir / "qc" / "profile.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, severity = line.split("\t")[:2]
+            profile[name.strip()] = severity.strip()
+    return profile
+
+
+def _locate(store: EmbeddedStore, focus: str) -> tuple[str | None, int | None]:
+    """The file (and line) where a resource is described, for messages."""
+    q = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{focus}> ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}"
+    for g in store.query(q).values("g"):
+        f = store.file_of_graph(g)
+        if f is None or f.kind != "kb":
+            continue
+        local = focus[len(MLR) :] if focus.startswith(MLR) else None
+        pattern = re.compile(
+            rf"^\s*(<{re.escape(focus)}>" + (rf"|mlr:{re.escape(local)}(?![\w\-.])" if local else "") + ")"
+        )
+        for n, line in enumerate(f.path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.match(line):
+                return str(f.path), n
+        return str(f.path), None
+    return None, None
+
+
+def run_qc(store: EmbeddedStore, rules_dir: Path) -> list[Problem]:
+    profile = qc_profile(rules_dir)
+    problems = []
+    for rq in sorted((rules_dir / "qc").glob("*-violation.rq")):
+        name = rq.name.removesuffix("-violation.rq")
+        severity = profile.get(name, "error")
+        res = store.query(sparql_prefixes() + rq.read_text(encoding="utf-8"))
+        for row in res.rows:
+            focus = row.get("focus")
+            fv = focus.value if focus is not None else None  # type: ignore[union-attr]
+            path, line = _locate(store, fv) if fv else (None, None)
+            msg = row.get("message")
+            problems.append(
+                Problem(
+                    f"qc:{name}",
+                    severity,
+                    msg.value if msg is not None else "violation",  # type: ignore[union-attr]
+                    path=path,
+                    line=line,
+                    focus=fv,
+                )
+            )
+    return problems
+
+
+def run_entry_shapes(store: EmbeddedStore, rules_dir: Path) -> tuple[list[Problem], int]:
+    """Validate the KB (plus inferences) against every shape file in rules/entries/."""
+    import pyshacl
+    import rdflib
+
+    shape_files = sorted((rules_dir / "entries").glob("*.ttl"))
+    if not shape_files:
+        return [], 0
+    shapes = rdflib.Graph()
+    for f in shape_files:
+        shapes.parse(f, format="turtle")
+    data = rdflib.Graph()
+    nt = "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in store.store)
+    data.parse(data=nt, format="nt")
+    conforms, report, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
+    )
+    problems = []
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        focus = str(report.value(r, SH.focusNode))
+        sev = str(report.value(r, SH.resultSeverity)).rsplit("#", 1)[-1].lower()
+        severity = {"violation": "error", "warning": "warning"}.get(sev, "info")
+        path_node = report.value(r, SH.resultPath)
+        msg = str(report.value(r, SH.resultMessage) or "constraint violated")
+        field_ = f"{path_node.n3(data.namespace_manager)}: " if path_node is not None else ""
+        value = report.value(r, SH.value)
+        if value is not None and not msg.endswith(str(value)):
+            msg += f" (value: {value})"
+        path, line = _locate(store, focus)
+        problems.append(Problem("shape", severity, field_ + msg, path=path, line=line, focus=focus))
+    return problems, len(shape_files)
+
+
+def run_check(
+    kb_dir: Path,
+    *,
+    dl: bool = True,
+    progress: Callable[[str, int, int], None] | None = None,
+    step: Step | None = None,
+) -> CheckReport:
+    """Run every check; parse errors propagate as exceptions, the rest are problems."""
+    rules_dir = data_dir("rules")
+    report = CheckReport(kb_dir)
+
+    def timed(name: str, fn: Callable[[], tuple[str, str]]) -> None:
+        if step:
+            step(name)
+        t = time.perf_counter()
+        status, detail = fn()
+        report.steps.append(StepResult(name, status, detail, time.perf_counter() - t))
+
+    t0 = time.perf_counter()
+    if step:
+        step("load")
+    store = open_kb(kb_dir, progress=progress)
+    report.files = len(store.files)
+    report.triples = store.count_quads()
+    report.graphs = len(store.graphs())
+    report.cached = store.cached
+    report.steps.append(
+        StepResult(
+            "load",
+            "ok",
+            f"{report.files} files, {report.triples} quads in {report.graphs} graphs"
+            + (" (cached store reused)" if store.cached else " (store built)"),
+            time.perf_counter() - t0,
+        )
+    )
+
+    def disjoint() -> tuple[str, str]:
+        found = disjointness_violations(store)
+        for d in found:
+            report.problems.append(
+                Problem(
+                    "owl:disjointness",
+                    "error",
+                    f"{d.individual} is both a {d.class_a} and a {d.class_b}, "
+                    "which the ontology declares disjoint",
+                    path=", ".join(d.files) or None,
+                    focus=d.individual,
+                    hint="remove one of the rdf:type statements, or use a different resource",
+                )
+            )
+        return ("failed" if found else "ok"), f"{len(found)} individuals in disjoint classes"
+
+    timed("OWL 2 RL disjointness", disjoint)
+
+    def dl_check() -> tuple[str, str]:
+        law = [f for f in store.files if f.kind == "ontology" or f.relpath.startswith("law/")]
+        try:
+            res = dl_consistency(law)
+        except ReasonerUnavailable as exc:
+            report.problems.append(Problem("owl:dl", "warning", str(exc)))
+            return "skipped", exc.message
+        if not res.consistent:
+            report.problems.append(
+                Problem(
+                    "owl:dl",
+                    "error",
+                    f"the ontology plus the law is inconsistent (HermiT): {res.message[:300]}",
+                )
+            )
+            return "failed", f"HermiT: inconsistent ({res.triples} triples)"
+        return "ok", f"HermiT: consistent ({res.triples} triples, {res.seconds:.1f} s)"
+
+    if dl:
+        timed("OWL 2 DL consistency", dl_check)
+    else:
+        report.steps.append(StepResult("OWL 2 DL consistency", "skipped", "--no-dl", 0.0))
+
+    def qc() -> tuple[str, str]:
+        found = run_qc(store, rules_dir)
+        report.problems.extend(found)
+        n = len(list((rules_dir / "qc").glob("*-violation.rq")))
+        errs = sum(p.severity == "error" for p in found)
+        status = "failed" if errs else ("warnings" if found else "ok")
+        return status, f"{n} checks, {errs} errors, {len(found) - errs} warnings"
+
+    timed("ontology QC", qc)
+
+    def shapes() -> tuple[str, str]:
+        found, n = run_entry_shapes(store, rules_dir)
+        report.problems.extend(found)
+        if n == 0:
+            return "skipped", "no entry shapes in rules/entries/"
+        errs = sum(p.severity == "error" for p in found)
+        status = "failed" if errs else ("warnings" if found else "ok")
+        return status, f"{n} shape files, {errs} violations, {len(found) - errs} warnings"
+
+    timed("SHACL entry shapes", shapes)
+    return report

@@ -1,0 +1,247 @@
+"""The `minelaw` command (DESIGN.md section 5, "Command-line contract").
+
+Only this module turns :mod:`minelaw.errors` into messages and exit codes:
+0 ok, 1 violations or findings reported as failures, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import InputError, MinelawError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Ctx:
+    def __init__(self, kb: Path) -> None:
+        self.kb = kb
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def handle_errors(fn: F) -> F:
+    """Map minelaw errors to messages on stderr and exit codes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            _err(f"error: {exc}")
+            sys.exit(2)
+        except MinelawError as exc:
+            _err(f"error: {exc}")
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on a terminal; nothing when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        transient=True,
+        console=__import__("rich.console").console.Console(stderr=True),
+    ) as prog:
+        task = prog.add_task(label, total=None)
+
+        def update(name: str, i: int, n: int) -> None:
+            prog.update(task, total=n, completed=i + 1, description=f"{label} {name}")
+
+        yield update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="minelaw")
+@click.option(
+    "--kb",
+    "kb",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    envvar="MINELAW_KB",
+    help="Knowledge base folder (default: $MINELAW_KB, else the bundled kb/).",
+)
+@click.pass_context
+def cli(ctx: click.Context, kb: Path | None) -> None:
+    """minelaw: legal obligations concerning landmines and ERW, with evidence.
+
+    \b
+    Examples:
+      minelaw check
+      minelaw query party-status --param state=ARM --param instrument=API-1977 --param date=2021-01-01
+      minelaw --kb ./my-kb query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    """
+    from .resources import default_kb
+
+    ctx.obj = Ctx(kb if kb is not None else default_kb())
+
+
+@cli.command()
+@click.option("--no-dl", is_flag=True, help="Skip the OWL 2 DL (HermiT) consistency step.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary line.")
+@click.pass_obj
+@handle_errors
+def check(obj: Ctx, no_dl: bool, quiet: bool) -> None:
+    """Load the ontology and KB; run OWL consistency, ontology QC and entry shapes.
+
+    Exits 0 when there are no errors (warnings are listed), 1 when any check
+    found errors, 2 when a file cannot be read or parsed.
+
+    \b
+    Example:
+      minelaw check
+      minelaw --kb tests/data/kb-inconsistent check
+    """
+    from .checks import run_check
+
+    def step(name: str) -> None:
+        if not quiet and sys.stderr.isatty():
+            _err(f"... {name}")
+
+    with progress_bar("loading") as prog:
+        report = run_check(obj.kb, dl=not no_dl, progress=prog, step=step)
+    if not quiet:
+        click.echo(f"minelaw check: {obj.kb}")
+        for s in report.steps:
+            click.echo(f"  {s.status:>8}  {s.name:<24} {s.detail}  [{s.seconds:.2f} s]")
+    for p in report.problems:
+        if p.severity == "error" or not quiet:
+            click.echo(p.render())
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    click.echo(
+        f"{'FAILED' if n_err else 'OK'}: {report.files} files, {report.triples} quads, "
+        f"{report.graphs} graphs; {len(report.steps)} steps; {n_err} errors, {n_warn} warnings"
+    )
+    sys.exit(1 if n_err else 0)
+
+
+@cli.command()
+@click.argument("query_arg", metavar="(NAME | FILE.rq | 'SPARQL')")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="k=v",
+    help="A parameter of a saved query, typed as its header declares. Repeatable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.pass_obj
+@handle_errors
+def query(obj: Ctx, query_arg: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run a SPARQL query: a saved query NAME, a .rq FILE, or a query string.
+
+    The default graph is the union of all graphs; GRAPH ?g reaches each file's
+    own graph.  JSON output is W3C SPARQL 1.1 Query Results JSON.
+
+    \b
+    Examples:
+      minelaw query party-status --param state=ARM --param instrument=APMBC-1997 --param date=2021-06-12
+      minelaw query my-query.rq --format csv
+      minelaw query 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }' --format csv
+    """
+    from .namespaces import sparql_prefixes
+    from .query import bind, parse_saved, saved_queries
+    from .store import open_kb
+
+    values: dict[str, str] = {}
+    for p in params:
+        if "=" not in p:
+            raise UsageError(f"--param {p!r} is not of the form k=v")
+        k, v = p.split("=", 1)
+        values[k.strip()] = v
+    saved = saved_queries()
+    if query_arg in saved:
+        text = bind(saved[query_arg], values)
+    elif query_arg.endswith(".rq") and Path(query_arg).is_file():
+        text = bind(parse_saved(Path(query_arg)), values)
+    elif query_arg.endswith(".rq"):
+        raise UsageError(f"no such query file: {query_arg}")
+    elif any(kw in query_arg.upper() for kw in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")):
+        if values:
+            raise UsageError("--param applies to saved queries and .rq files only")
+        text = query_arg
+    else:
+        raise UsageError(
+            f"{query_arg!r} is neither a saved query, a .rq file nor a SPARQL query",
+            hint="`minelaw queries` lists the saved queries",
+        )
+    with progress_bar("loading") as prog:
+        store = open_kb(obj.kb, progress=prog)
+    res = store.query(sparql_prefixes() + text)
+    click.echo(render_result(res, fmt), nl=False)
+
+
+def render_result(res: Any, fmt: str) -> str:
+    from .query import short, to_csv, to_json, to_ntriples, to_tsv
+
+    if res.kind == "graph":
+        return to_ntriples(res)
+    if fmt == "json":
+        return to_json(res) + "\n"
+    if fmt == "csv":
+        return to_csv(res)
+    if fmt == "tsv":
+        return to_tsv(res)
+    if res.kind == "ask":
+        return ("true" if res.boolean else "false") + "\n"
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for v in res.variables:
+        table.add_column(v, overflow="fold")
+    for row in res.rows:
+        table.add_row(*[short(row.get(v)) for v in res.variables])
+    buf = io.StringIO()
+    Console(file=buf, width=160, force_terminal=False).print(table)
+    return buf.getvalue() + f"{len(res.rows)} rows\n"
+
+
+@cli.command("queries")
+@handle_errors
+def list_queries() -> None:
+    """List the saved queries with their descriptions and parameters.
+
+    \b
+    Example:
+      minelaw queries
+    """
+    from .query import saved_queries
+
+    for name, q in saved_queries().items():
+        click.echo(f"{name}: {q.description or q.title}")
+        for p in q.params:
+            click.echo(f"    --param {p.name}=<{p.type}>  {p.description}")
+
+
+def main() -> None:
+    """Console-script entry point: click's own usage errors exit 2 as well."""
+    cli(prog_name="minelaw")

@@ -1,0 +1,172 @@
+"""Reasoning: OWL 2 RL materialisation and the OWL 2 DL consistency check.
+
+- :func:`materialise` runs the OWL 2 RL rules (W3C OWL 2 Profiles, section 4.3)
+  with the Rust engine ``reasonable`` over the ontology and the KB, and writes the
+  consequences that were not asserted (class and property hierarchy, inverses,
+  transitive ``ml:partOf``) into ``graph:inferred``.  Rules and queries can then
+  rely on, e.g., ``?x a ml:Actor`` for every state.
+- :func:`disjointness_violations` finds individuals that fall into two disjoint
+  classes (OWL 2 RL rule cax-dw) and names the files that typed them.
+- :func:`dl_consistency` runs HermiT (via owlready2, needs Java) on the ontology
+  and the law only: HermiT does not finish on thousands of dated individuals and
+  rejects ``xsd:date``, so dates are converted to ``xsd:dateTime`` for this check
+  and case data is left to the RL and SHACL checks (DESIGN.md section 6).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from .errors import ReasonerUnavailable
+from .namespaces import INFERRED_GRAPH
+
+if TYPE_CHECKING:
+    from .store import EmbeddedStore, InputFile
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+
+
+def materialise(store: ox.Store, files: Sequence[InputFile]) -> int:
+    """Compute OWL 2 RL consequences of ``files`` into ``graph:inferred``; return their count."""
+    import reasonable
+
+    reasoner = reasonable.PyReasoner()
+    for f in files:
+        reasoner.load_file(str(f.path))
+    base = {tuple(t) for t in reasoner.get_base_triples()}
+    inferred = [t for t in reasoner.reason() if tuple(t) not in base]
+    lines = []
+    for s, p, o in inferred:
+        # reasonable returns rdflib terms; keep only well-formed RDF (no literal subjects)
+        if s.__class__.__name__ == "Literal" or p.__class__.__name__ != "URIRef":
+            continue
+        if o.__class__.__name__ == "BNode" or s.__class__.__name__ == "BNode":
+            continue  # blank nodes do not survive a round trip; the rules never need them
+        lines.append(f"{s.n3()} {p.n3()} {o.n3()} .")
+    graph = ox.NamedNode(INFERRED_GRAPH)
+    if lines:
+        store.load("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    return len(lines)
+
+
+@dataclass(frozen=True)
+class Disjointness:
+    individual: str
+    class_a: str
+    class_b: str
+    files: tuple[str, ...]
+
+
+_DISJOINT_Q = """
+SELECT DISTINCT ?x ?a ?b WHERE {
+  ?a owl:disjointWith ?b .
+  ?x a ?a .
+  ?x a ?b .
+  FILTER(STR(?a) < STR(?b))
+}"""
+
+_TYPED_IN_Q = """
+SELECT DISTINCT ?g WHERE {
+  GRAPH ?g { <%s> a ?t }
+  FILTER(?g != <%s>)
+}"""
+
+
+def disjointness_violations(store: EmbeddedStore) -> list[Disjointness]:
+    """Individuals typed (directly or by inference) in two disjoint classes."""
+    out = []
+    res = store.query(_DISJOINT_Q)
+    for row in res.rows:
+        x = row["x"].value  # type: ignore[union-attr]
+        graphs = store.query(_TYPED_IN_Q % (x, INFERRED_GRAPH)).values("g")
+        files = []
+        for g in graphs:
+            f = store.file_of_graph(g)
+            files.append(str(f.path) if f else g)
+        out.append(
+            Disjointness(
+                x,
+                row["a"].value,  # type: ignore[union-attr]
+                row["b"].value,  # type: ignore[union-attr]
+                tuple(sorted(files)),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class DLResult:
+    consistent: bool
+    reasoner: str
+    triples: int
+    seconds: float
+    message: str = ""
+
+
+def java_available() -> bool:
+    return shutil.which("java") is not None
+
+
+def dl_consistency(files: Sequence[InputFile]) -> DLResult:
+    """OWL 2 DL consistency of the given files with HermiT (owlready2).
+
+    Raises :class:`ReasonerUnavailable` when Java is missing, so that the caller
+    can say so and skip only this step.
+    """
+    import time
+
+    import rdflib
+
+    if not java_available():
+        raise ReasonerUnavailable(
+            "OWL 2 DL consistency check skipped: no Java runtime found (HermiT needs one)",
+            hint="install a Java runtime, e.g. `apt-get install default-jre-headless`",
+        )
+    import owlready2
+
+    g = rdflib.Graph()
+    for f in files:
+        g.parse(str(f.path), format="turtle")
+    g.remove((None, rdflib.OWL.imports, None))
+    _make_hermit_friendly(g)
+    with tempfile.TemporaryDirectory() as tmp:
+        nt = Path(tmp) / "dl.nt"
+        g.serialize(nt, format="nt", encoding="utf-8")
+        world = owlready2.World()
+        onto = world.get_ontology(nt.as_uri()).load()
+        start = time.perf_counter()
+        try:
+            with onto:
+                owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        except owlready2.OwlReadyInconsistentOntologyError as exc:
+            return DLResult(False, "HermiT", len(g), time.perf_counter() - start, str(exc))
+        except owlready2.OwlReadyJavaError as exc:
+            raise ReasonerUnavailable(f"HermiT failed to run: {str(exc)[-400:]}") from exc
+        finally:
+            world.close()
+        return DLResult(True, "HermiT", len(g), time.perf_counter() - start)
+
+
+def _make_hermit_friendly(g: object) -> None:
+    """Convert xsd:date to xsd:dateTime (HermiT rejects xsd:date) and drop GeoSPARQL WKT."""
+    import rdflib
+
+    assert isinstance(g, rdflib.Graph)
+    date, dt = rdflib.XSD.date, rdflib.XSD.dateTime
+    for s, p, o in list(g):
+        if isinstance(o, rdflib.Literal) and o.datatype == date:
+            g.remove((s, p, o))
+            g.add((s, p, rdflib.Literal(f"{o}T00:00:00Z", datatype=dt)))
+        elif isinstance(o, rdflib.Literal) and o.datatype and "geosparql" in str(o.datatype):
+            g.remove((s, p, o))
+        elif o == date:
+            g.remove((s, p, o))
+            g.add((s, p, dt))

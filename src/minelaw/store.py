@@ -1,0 +1,305 @@
+"""The store: ontology and knowledge base loaded as named graphs into a SPARQL engine.
+
+Implements DESIGN.md section 2 ("store") and section 6: the embedded default is
+Oxigraph (:mod:`pyoxigraph`), persisted under a cache folder keyed by the SHA-256
+of every input file and reused when nothing changed.  Each file loads into its own
+named graph (:func:`minelaw.namespaces.graph_iri`), OWL 2 RL consequences go to
+``graph:inferred`` (:mod:`minelaw.reason`), and the default graph of every query
+is the union of all graphs.
+
+Reading code talks to the small :class:`SparqlStore` protocol so that a remote
+SPARQL 1.1 endpoint can stand in for the embedded store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from . import __version__
+from .errors import InputError, ParseError, QueryError, StoreError
+from .namespaces import INFERRED_GRAPH, graph_iri, sparql_prefixes
+from .resources import cache_root, data_dir
+
+#: Bump when the layout of a cached store changes, so old caches are not reused.
+STORE_FORMAT = 2
+
+RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file that goes into the store, in its own named graph."""
+
+    path: Path
+    kind: str  # "ontology" | "kb"
+    relpath: str
+
+    @property
+    def graph(self) -> str:
+        return graph_iri(self.kind, self.relpath)
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def discover(kb_dir: Path, ontology_dir: Path | None = None) -> list[InputFile]:
+    """All input files: the ontology (with its components and imports) and the KB.
+
+    Files are sorted so that the cache key and the load order are deterministic.
+    Only ``.ttl`` and ``.nt`` files count; other files (Markdown notes, CSV
+    templates) are documentation.
+    """
+    ontology_dir = ontology_dir or data_dir("ontology")
+    if not kb_dir.is_dir():
+        raise InputError(
+            f"knowledge base folder not found: {kb_dir}",
+            hint="pass --kb DIR with a folder of Turtle files, or create one with `minelaw init`",
+        )
+    files: list[InputFile] = []
+    for kind, root in (("ontology", ontology_dir), ("kb", kb_dir)):
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in RDF_SUFFIXES:
+                files.append(InputFile(path, kind, path.relative_to(root).as_posix()))
+    return files
+
+
+@dataclass
+class QueryResult:
+    """The outcome of one SPARQL query, engine-neutral (pyoxigraph terms)."""
+
+    kind: str  # "select" | "ask" | "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | None]] = field(
+        default_factory=list
+    )
+    boolean: bool | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+
+    def values(self, var: str) -> list[str]:
+        """The plain values of one column (IRIs and literal lexical forms)."""
+        return [term_value(r.get(var)) for r in self.rows if r.get(var) is not None]
+
+
+def term_value(term: object) -> str:
+    """The lexical value of a term ('' for None)."""
+    if term is None:
+        return ""
+    return str(getattr(term, "value", term))
+
+
+class SparqlStore(Protocol):
+    """What reading commands need from a store, embedded or remote."""
+
+    def query(self, sparql: str) -> QueryResult: ...
+
+    def count_quads(self) -> int: ...
+
+
+def _result_from_oxigraph(
+    res: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+) -> QueryResult:
+    if isinstance(res, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(res))
+    if isinstance(res, ox.QuerySolutions):
+        variables = [v.value for v in res.variables]
+        rows = [{v: sol[v] for v in variables} for sol in res]
+        return QueryResult("select", variables=variables, rows=rows)
+    return QueryResult("graph", triples=list(res))
+
+
+class EmbeddedStore:
+    """An Oxigraph store holding the ontology and a KB, one named graph per file."""
+
+    def __init__(self, store: ox.Store, files: Sequence[InputFile], key: str, cached: bool):
+        self.store = store
+        self.files = list(files)
+        self.key = key
+        self.cached = cached
+
+    # --- SparqlStore -------------------------------------------------------------
+    def query(self, sparql: str) -> QueryResult:
+        try:
+            res = self.store.query(
+                sparql, use_default_graph_as_union=True, prefixes=_PREFIX_MAP
+            )
+            return _result_from_oxigraph(res)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"SPARQL evaluation failed: {exc}") from exc
+
+    def count_quads(self) -> int:
+        return len(self.store)
+
+    # --- extras --------------------------------------------------------------------
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def graph_of_file(self, path: Path) -> str | None:
+        for f in self.files:
+            if f.path == path:
+                return f.graph
+        return None
+
+    def file_of_graph(self, graph: str) -> InputFile | None:
+        for f in self.files:
+            if f.graph == graph:
+                return f
+        return None
+
+    def add_graph(self, graph: str, ntriples: str) -> None:
+        """Replace the content of ``graph`` with the given N-Triples."""
+        g = ox.NamedNode(graph)
+        self.store.remove_graph(g) if g in set(self.store.named_graphs()) else None
+        self.store.load(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+
+
+_PREFIX_MAP = {
+    line.split()[1].rstrip(":"): line.split()[2].strip("<>")
+    for line in sparql_prefixes().splitlines()
+}
+
+
+def cache_key(files: Sequence[InputFile]) -> str:
+    """SHA-256 over the store format, minelaw's version and every input file."""
+    h = hashlib.sha256()
+    h.update(f"minelaw-store:{STORE_FORMAT}:{__version__}\n".encode())
+    for f in files:
+        h.update(f"{f.kind}\t{f.relpath}\t{f.digest()}\n".encode())
+    return h.hexdigest()
+
+
+def kb_hash(kb_dir: Path) -> str:
+    """A short content hash of a KB (ontology included): the 'KB version' of briefs."""
+    return cache_key(discover(kb_dir))[:12]
+
+
+def parse_error(exc: SyntaxError, path: Path) -> ParseError:
+    """Map a parser's SyntaxError to a ParseError with file:line:column."""
+    line = getattr(exc, "lineno", None)
+    col = getattr(exc, "offset", None)
+    msg = str(exc.msg if hasattr(exc, "msg") else exc)
+    return ParseError(
+        msg,
+        path=str(path),
+        line=line,
+        column=col,
+        hint="fix the Turtle syntax at that position (an unclosed string or a missing '.' "
+        "at the end of the previous statement are the usual causes)",
+    )
+
+
+def check_syntax(path: Path) -> int:
+    """Parse one file fully; return its triple count or raise :class:`ParseError`."""
+    fmt = RDF_SUFFIXES.get(path.suffix)
+    if fmt is None:
+        raise InputError(f"not an RDF file minelaw loads: {path.suffix}", path=str(path))
+    try:
+        return sum(1 for _ in ox.parse(path=str(path), format=fmt))
+    except SyntaxError as exc:
+        raise parse_error(exc, path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+            path=str(path),
+            hint="save the file as UTF-8",
+        ) from exc
+
+
+def _load_files(store: ox.Store, files: Sequence[InputFile], progress: Progress | None) -> None:
+    for i, f in enumerate(files):
+        if progress:
+            progress(f.relpath, i, len(files))
+        fmt = RDF_SUFFIXES[f.path.suffix]
+        try:
+            store.bulk_load(path=str(f.path), format=fmt, to_graph=ox.NamedNode(f.graph))
+        except SyntaxError as exc:
+            raise parse_error(exc, f.path) from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text: {exc.reason}", path=str(f.path)) from exc
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock so that two processes never build one cache twice."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def open_kb(
+    kb_dir: Path,
+    *,
+    ontology_dir: Path | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> EmbeddedStore:
+    """Load the ontology and the KB into an embedded store, or reuse the cached one.
+
+    The cache folder is ``cache_root()/<key>`` where the key hashes every input
+    file; a store is built in a temporary folder and renamed into place only when
+    complete, so an interrupted build never leaves a half-loaded cache behind.
+    """
+    from .reason import materialise  # local import: reason depends on store helpers
+
+    files = discover(kb_dir, ontology_dir)
+    key = cache_key(files)
+    if not use_cache:
+        store = ox.Store()
+        _load_files(store, files, progress)
+        materialise(store, files)
+        return EmbeddedStore(store, files, key, cached=False)
+
+    root = cache_root()
+    target = root / key[:32]
+    if (target / "COMPLETE").is_file():
+        return EmbeddedStore(_open_existing(target), files, key, cached=True)
+    with _lock(root / f".{key[:32]}.lock"):
+        if (target / "COMPLETE").is_file():
+            return EmbeddedStore(_open_existing(target), files, key, cached=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+        try:
+            store = ox.Store(str(tmp / "db"))
+            _load_files(store, files, progress)
+            materialise(store, files)
+            store.flush()
+            del store
+            (tmp / "COMPLETE").write_text(
+                json.dumps({"key": key, "files": len(files), "minelaw": __version__})
+            )
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    return EmbeddedStore(_open_existing(target), files, key, cached=False)
+
+
+def _open_existing(target: Path) -> ox.Store:
+    try:
+        return ox.Store.read_only(str(target / "db"))
+    except OSError as exc:
+        raise StoreError(
+            f"cannot open the cached store at {target}: {exc}",
+            hint="delete that folder (or set MINELAW_CACHE to another place) and run again",
+        ) from exc
