@@ -54,6 +54,14 @@ class CheckReport:
         return [p for p in self.problems if p.severity == "warning"]
 
 
+def _short(iri: str) -> str:
+    import pyoxigraph as ox
+
+    from .query import short
+
+    return short(ox.NamedNode(iri))
+
+
 def qc_profile(rules_dir: Path) -> dict[str, str]:
     profile = {}
     path = rules_dir / "qc" / "profile.tsv"
@@ -66,14 +74,19 @@ def qc_profile(rules_dir: Path) -> dict[str, str]:
 
 def _locate(store: EmbeddedStore, focus: str) -> tuple[str | None, int | None]:
     """The file (and line) where a resource is described, for messages."""
-    q = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{focus}> ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}"
+    q = (
+        f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{focus}> ?p ?o }} "
+        f"FILTER(?g != <{INFERRED_GRAPH}>) }}"
+    )
     for g in store.query(q).values("g"):
         f = store.file_of_graph(g)
         if f is None or f.kind != "kb":
             continue
         local = focus[len(MLR) :] if focus.startswith(MLR) else None
         pattern = re.compile(
-            rf"^\s*(<{re.escape(focus)}>" + (rf"|mlr:{re.escape(local)}(?![\w\-.])" if local else "") + ")"
+            rf"^\s*(<{re.escape(focus)}>"
+            + (rf"|mlr:{re.escape(local)}(?![\w\-.])" if local else "")
+            + ")"
         )
         for n, line in enumerate(f.path.read_text(encoding="utf-8").splitlines(), 1):
             if pattern.match(line):
@@ -91,14 +104,14 @@ def run_qc(store: EmbeddedStore, rules_dir: Path) -> list[Problem]:
         res = store.query(sparql_prefixes() + rq.read_text(encoding="utf-8"))
         for row in res.rows:
             focus = row.get("focus")
-            fv = focus.value if focus is not None else None  # type: ignore[union-attr]
+            fv = focus.value if focus is not None else None
             path, line = _locate(store, fv) if fv else (None, None)
             msg = row.get("message")
             problems.append(
                 Problem(
                     f"qc:{name}",
                     severity,
-                    msg.value if msg is not None else "violation",  # type: ignore[union-attr]
+                    msg.value if msg is not None else "violation",
                     path=path,
                     line=line,
                     focus=fv,
@@ -171,7 +184,9 @@ def run_check(
         StepResult(
             "load",
             "ok",
-            f"{report.files} files, {report.triples} quads in {report.graphs} graphs"
+            f"{sum(f.kind == 'ontology' for f in store.files)} ontology + "
+            f"{sum(f.kind == 'kb' for f in store.files)} KB files, "
+            f"{report.triples} quads in {report.graphs} graphs"
             + (" (cached store reused)" if store.cached else " (store built)"),
             time.perf_counter() - t0,
         )
@@ -184,7 +199,8 @@ def run_check(
                 Problem(
                     "owl:disjointness",
                     "error",
-                    f"{d.individual} is both a {d.class_a} and a {d.class_b}, "
+                    f"{_short(d.individual)} is both a {_short(d.class_a)} and a "
+                    f"{_short(d.class_b)}, "
                     "which the ontology declares disjoint",
                     path=", ".join(d.files) or None,
                     focus=d.individual,

@@ -88,7 +88,7 @@ def cli(ctx: click.Context, kb: Path | None) -> None:
     \b
     Examples:
       minelaw check
-      minelaw query party-status --param state=ARM --param instrument=API-1977 --param date=2021-01-01
+      minelaw query elements --param norm=CIHL-R83
       minelaw --kb ./my-kb query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
     from .resources import default_kb
@@ -161,7 +161,8 @@ def query(obj: Ctx, query_arg: str, params: tuple[str, ...], fmt: str) -> None:
 
     \b
     Examples:
-      minelaw query party-status --param state=ARM --param instrument=APMBC-1997 --param date=2021-06-12
+      minelaw query party-status --param state=<ISO3> \
+          --param instrument=APMBC-1997 --param date=2021-06-12
       minelaw query my-query.rq --format csv
       minelaw query 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }' --format csv
     """

@@ -184,7 +184,9 @@ def to_json(res: QueryResult) -> str:
     if res.kind == "ask":
         return json.dumps({"head": {}, "boolean": res.boolean})
     bindings = [{k: _json_term(v) for k, v in row.items() if v is not None} for row in res.rows]
-    return json.dumps({"head": {"vars": res.variables}, "results": {"bindings": bindings}}, indent=1)
+    return json.dumps(
+        {"head": {"vars": res.variables}, "results": {"bindings": bindings}}, indent=1
+    )
 
 
 def _csv(res: QueryResult, delimiter: str, tsv: bool) -> str:
@@ -220,7 +222,9 @@ def to_tsv(res: QueryResult) -> str:
         return _csv(res, "\t", tsv=True)
     lines = ["\t".join("?" + v for v in res.variables)]
     for row in res.rows:
-        lines.append("\t".join(str(row[v]) if row.get(v) is not None else "" for v in res.variables))
+        lines.append(
+            "\t".join(str(row[v]) if row.get(v) is not None else "" for v in res.variables)
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -237,6 +241,6 @@ def short(term: object) -> str:
     if isinstance(term, ox.NamedNode):
         for p, iri in PREFIXES.items():
             if term.value.startswith(iri):
-                return f"{p}:{term.value[len(iri):]}"
+                return f"{p}:{term.value[len(iri) :]}"
         return term.value
     return str(getattr(term, "value", term))

@@ -70,7 +70,6 @@ SELECT DISTINCT ?x ?a ?b WHERE {
   ?a owl:disjointWith ?b .
   ?x a ?a .
   ?x a ?b .
-  FILTER(STR(?a) < STR(?b))
 }"""
 
 _TYPED_IN_Q = """
@@ -83,9 +82,14 @@ SELECT DISTINCT ?g WHERE {
 def disjointness_violations(store: EmbeddedStore) -> list[Disjointness]:
     """Individuals typed (directly or by inference) in two disjoint classes."""
     out = []
+    seen: set[tuple[str, frozenset[str]]] = set()
     res = store.query(_DISJOINT_Q)
     for row in res.rows:
         x = row["x"].value  # type: ignore[union-attr]
+        pair = frozenset({row["a"].value, row["b"].value})  # type: ignore[union-attr]
+        if (x, pair) in seen:
+            continue
+        seen.add((x, pair))
         graphs = store.query(_TYPED_IN_Q % (x, INFERRED_GRAPH)).values("g")
         files = []
         for g in graphs:

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -28,7 +29,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import InputError, ParseError, QueryError, StoreError
-from .namespaces import INFERRED_GRAPH, graph_iri, sparql_prefixes
+from .namespaces import graph_iri, sparql_prefixes
 from .resources import cache_root, data_dir
 
 #: Bump when the layout of a cached store changes, so old caches are not reused.
@@ -132,9 +133,7 @@ class EmbeddedStore:
     # --- SparqlStore -------------------------------------------------------------
     def query(self, sparql: str) -> QueryResult:
         try:
-            res = self.store.query(
-                sparql, use_default_graph_as_union=True, prefixes=_PREFIX_MAP
-            )
+            res = self.store.query(sparql, use_default_graph_as_union=True, prefixes=_PREFIX_MAP)
             return _result_from_oxigraph(res)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
@@ -192,6 +191,7 @@ def parse_error(exc: SyntaxError, path: Path) -> ParseError:
     line = getattr(exc, "lineno", None)
     col = getattr(exc, "offset", None)
     msg = str(exc.msg if hasattr(exc, "msg") else exc)
+    msg = re.sub(r"^Parser error (at|between) [^:]*: ", "", msg)
     return ParseError(
         msg,
         path=str(path),
