@@ -64,6 +64,8 @@ def test_qc_flags_ill_typed_literal(run_cli, tmp_path: Path) -> None:  # type: i
 def test_cached_store_is_reused_and_invalidated(run_cli, tmp_path: Path, kb: str) -> None:  # type: ignore[no-untyped-def]
     work = tmp_path / "kb"
     shutil.copytree(DATA / kb, work)
+    with (work / "states.ttl").open("a", encoding="utf-8") as fh:  # a key no other test shares
+        fh.write(f"\n# {tmp_path.name}\n")
     first = run_cli("check", "--no-dl", kb=work)
     second = run_cli("check", "--no-dl", kb=work)
     assert "(store built)" in first.output

@@ -22,8 +22,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Ctx:
-    def __init__(self, kb: Path) -> None:
+    """Global options shared by every subcommand."""
+
+    def __init__(self, kb: Path, endpoint: str | None = None) -> None:
         self.kb = kb
+        self.endpoint = endpoint
+
+    def store(self, *, include_restricted: bool = False) -> Any:
+        """The store reading commands use: the remote endpoint if given, else the embedded one."""
+        if self.endpoint:
+            from .remote import RemoteStore
+
+            return RemoteStore(self.endpoint)
+        from .store import open_kb
+
+        with progress_bar("loading") as prog:
+            return open_kb(self.kb, progress=prog, include_restricted=include_restricted)
 
 
 def _err(message: str) -> None:
@@ -81,8 +95,16 @@ def progress_bar(label: str) -> Iterator[Callable[[str, int, int], None] | None]
     envvar="MINELAW_KB",
     help="Knowledge base folder (default: $MINELAW_KB, else the bundled kb/).",
 )
+@click.option(
+    "--endpoint",
+    "endpoint",
+    default=None,
+    envvar="MINELAW_ENDPOINT",
+    metavar="URL",
+    help="A remote SPARQL 1.1 query endpoint to read from instead of the embedded store.",
+)
 @click.pass_context
-def cli(ctx: click.Context, kb: Path | None) -> None:
+def cli(ctx: click.Context, kb: Path | None, endpoint: str | None) -> None:
     """minelaw: legal obligations concerning landmines and ERW, with evidence.
 
     \b
@@ -93,7 +115,7 @@ def cli(ctx: click.Context, kb: Path | None) -> None:
     """
     from .resources import default_kb
 
-    ctx.obj = Ctx(kb if kb is not None else default_kb())
+    ctx.obj = Ctx(kb if kb is not None else default_kb(), endpoint)
 
 
 @cli.command()
@@ -168,7 +190,6 @@ def query(obj: Ctx, query_arg: str, params: tuple[str, ...], fmt: str) -> None:
     """
     from .namespaces import sparql_prefixes
     from .query import bind, parse_saved, saved_queries
-    from .store import open_kb
 
     values: dict[str, str] = {}
     for p in params:
@@ -192,9 +213,7 @@ def query(obj: Ctx, query_arg: str, params: tuple[str, ...], fmt: str) -> None:
             f"{query_arg!r} is neither a saved query, a .rq file nor a SPARQL query",
             hint="`minelaw queries` lists the saved queries",
         )
-    with progress_bar("loading") as prog:
-        store = open_kb(obj.kb, progress=prog)
-    res = store.query(sparql_prefixes() + text)
+    res = obj.store().query(sparql_prefixes() + text)
     click.echo(render_result(res, fmt), nl=False)
 
 

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -51,6 +51,11 @@ class InputFile:
     @property
     def graph(self) -> str:
         return graph_iri(self.kind, self.relpath)
+
+    @property
+    def restricted(self) -> bool:
+        """Entries under a ``restricted/`` folder are confidential (issue: intake)."""
+        return "restricted" in Path(self.relpath).parts[:-1]
 
     def digest(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
@@ -124,16 +129,32 @@ def _result_from_oxigraph(
 class EmbeddedStore:
     """An Oxigraph store holding the ontology and a KB, one named graph per file."""
 
-    def __init__(self, store: ox.Store, files: Sequence[InputFile], key: str, cached: bool):
+    def __init__(
+        self,
+        store: ox.Store,
+        files: Sequence[InputFile],
+        key: str,
+        cached: bool,
+        include_restricted: bool = False,
+    ):
         self.store = store
         self.files = list(files)
         self.key = key
         self.cached = cached
+        self.include_restricted = include_restricted
+        self._hidden = {ox.NamedNode(f.graph) for f in self.files if f.restricted}
+
+    def _dataset_args(self) -> dict[str, Any]:
+        """Union of all graphs; restricted graphs are left out unless explicitly included."""
+        if self.include_restricted or not self._hidden:
+            return {"use_default_graph_as_union": True}
+        visible = [g for g in self.store.named_graphs() if g not in self._hidden]
+        return {"default_graph": visible, "named_graphs": visible}
 
     # --- SparqlStore -------------------------------------------------------------
     def query(self, sparql: str) -> QueryResult:
         try:
-            res = self.store.query(sparql, use_default_graph_as_union=True, prefixes=_PREFIX_MAP)
+            res = self.store.query(sparql, prefixes=_PREFIX_MAP, **self._dataset_args())
             return _result_from_oxigraph(res)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
@@ -252,6 +273,7 @@ def open_kb(
     ontology_dir: Path | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
+    include_restricted: bool = False,
 ) -> EmbeddedStore:
     """Load the ontology and the KB into an embedded store, or reuse the cached one.
 
@@ -267,15 +289,23 @@ def open_kb(
         store = ox.Store()
         _load_files(store, files, progress)
         materialise(store, files)
-        return EmbeddedStore(store, files, key, cached=False)
+        return EmbeddedStore(store, files, key, cached=False, include_restricted=include_restricted)
 
     root = cache_root()
     target = root / key[:32]
     if (target / "COMPLETE").is_file():
-        return EmbeddedStore(_open_existing(target), files, key, cached=True)
+        return EmbeddedStore(
+            _open_existing(target), files, key, cached=True, include_restricted=include_restricted
+        )
     with _lock(root / f".{key[:32]}.lock"):
         if (target / "COMPLETE").is_file():
-            return EmbeddedStore(_open_existing(target), files, key, cached=True)
+            return EmbeddedStore(
+                _open_existing(target),
+                files,
+                key,
+                cached=True,
+                include_restricted=include_restricted,
+            )
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
         try:
             store = ox.Store(str(tmp / "db"))
@@ -292,7 +322,9 @@ def open_kb(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return EmbeddedStore(_open_existing(target), files, key, cached=False)
+    return EmbeddedStore(
+        _open_existing(target), files, key, cached=False, include_restricted=include_restricted
+    )
 
 
 def _open_existing(target: Path) -> ox.Store:
