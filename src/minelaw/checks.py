@@ -12,11 +12,13 @@ Steps (DESIGN.md section 5, ``minelaw check``):
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import Problem, ReasonerUnavailable
 from .namespaces import INFERRED_GRAPH, MLR, sparql_prefixes
@@ -255,3 +257,47 @@ def run_check(
 
     timed("SHACL entry shapes", shapes)
     return report
+
+
+PREFLIGHT_QC = ("wrong-datatype", "ill-formed-literal")
+
+
+def preflight(store: Any) -> list[Problem]:
+    """Entry and datatype checks that must pass before any compliance rule runs.
+
+    Engines disagree on comparisons with badly typed literals, so the rules only
+    ever see data that passed the datatype QC and the SHACL entry shapes.  On the
+    embedded store the outcome is cached next to the store (same content key);
+    on a remote endpoint only the SPARQL checks run.
+    """
+    import json
+
+    from .resources import cache_root
+
+    rules_dir = data_dir("rules")
+    marker = None
+    if isinstance(store, EmbeddedStore) and store.cached:
+        marker = cache_root() / store.key[:32] / "preflight.json"
+        if marker.is_file():
+            return [Problem(**p) for p in json.loads(marker.read_text(encoding="utf-8"))]
+    problems = []
+    for name in PREFLIGHT_QC:
+        rq = rules_dir / "qc" / f"{name}-violation.rq"
+        for row in store.query(sparql_prefixes() + rq.read_text(encoding="utf-8")).rows:
+            focus, msg = row.get("focus"), row.get("message")
+            problems.append(
+                Problem(
+                    f"qc:{name}",
+                    "error",
+                    msg.value if msg is not None else "violation",
+                    focus=focus.value if focus is not None else None,
+                )
+            )
+    if isinstance(store, EmbeddedStore):
+        found, _ = run_entry_shapes(store, rules_dir)
+        problems += [p for p in found if p.severity == "error"]
+    if marker is not None:
+        # a read-only cache folder only costs the re-check next time
+        with contextlib.suppress(OSError):
+            marker.write_text(json.dumps([p.__dict__ for p in problems]), encoding="utf-8")
+    return problems

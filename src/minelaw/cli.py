@@ -245,6 +245,126 @@ def render_result(res: Any, fmt: str) -> str:
     return buf.getvalue() + f"{len(res.rows)} rows\n"
 
 
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "ttl"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--exclude-claim",
+    "exclude_claims",
+    multiple=True,
+    metavar="ID",
+    help="What-if: rerun without this claim. Repeatable.",
+)
+@click.option(
+    "--exclude-source",
+    "exclude_sources",
+    multiple=True,
+    metavar="ID",
+    help="What-if: rerun without this source (items it alone supports drop out). Repeatable.",
+)
+@click.option(
+    "--sensitivity",
+    is_flag=True,
+    help="For each finding, list the sources and claims whose removal drops it or "
+    "changes its standard of proof.",
+)
+@click.pass_obj
+@handle_errors
+def findings(
+    obj: Ctx,
+    fmt: str,
+    exclude_claims: tuple[str, ...],
+    exclude_sources: tuple[str, ...],
+    sensitivity: bool,
+) -> None:
+    """Run the compliance rules and print the candidate breaches.
+
+    Each finding is a candidate breach for research, not a legal determination:
+    its elements are met, not met or unknown on the evidence in the KB, and the
+    standard of proof is computed from the sources' grades (rules/standards.ttl).
+
+    \b
+    Examples:
+      minelaw findings
+      minelaw findings --format json
+      minelaw findings --exclude-source src-some-report --sensitivity
+    """
+    import json
+
+    from .checks import preflight
+    from .findings import collect, compute
+    from .findings import sensitivity as sens
+    from .findings_graph import to_turtle
+
+    store = obj.store()
+    problems = preflight(store)
+    if problems:
+        for p in problems[:20]:
+            _err(p.render())
+        raise InputError(
+            f"the knowledge base has {len(problems)} entry or datatype errors; "
+            "compliance rules only run on data that passes them",
+            hint="run `minelaw check` and fix the errors it lists",
+        )
+    ctx = collect(store)
+    found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
+    if fmt == "ttl":
+        click.echo(to_turtle(found), nl=False)
+        return
+    docs = []
+    for f in found:
+        d = f.to_json()
+        if sensitivity:
+            d["sensitivity"] = sens(ctx, f)
+        docs.append(d)
+    if fmt == "json":
+        from .store import kb_version
+
+        out = {"kb": kb_version(store), "findings": docs}
+        click.echo(json.dumps(out, indent=1, ensure_ascii=False))
+        return
+    click.echo(render_findings_table(docs))
+
+
+def render_findings_table(docs: list[dict[str, Any]]) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for col in ("duty-bearer", "norm", "territory", "from", "elements", "standard"):
+        table.add_column(col, overflow="fold")
+    for d in docs:
+        els = " ".join(
+            {"met": "+", "not_met": "-", "unknown": "?"}[e["status"]] for e in d["elements"]
+        )
+        table.add_row(
+            d["duty_bearer"]["label"] or d["duty_bearer"]["id"],
+            d["norm"]["id"],
+            d["territory"]["label"] or d["territory"]["id"],
+            d["period"]["start"] or "",
+            els,
+            d["standard_of_proof"],
+        )
+    buf = io.StringIO()
+    Console(file=buf, width=160, force_terminal=False).print(table)
+    text = (
+        buf.getvalue() + f"{len(docs)} candidate breaches (elements: + met, - not met, ? unknown)\n"
+    )
+    for d in docs:
+        if d.get("sensitivity"):
+            text += f"\n{d['id']}:\n" + "".join(
+                f"  without {s['kind']} {s['id']}: {s['effect']}\n" for s in d["sensitivity"]
+            )
+    return text
+
+
 @cli.command("queries")
 @handle_errors
 def list_queries() -> None:
@@ -265,3 +385,11 @@ def list_queries() -> None:
 def main() -> None:
     """Console-script entry point: click's own usage errors exit 2 as well."""
     cli(prog_name="minelaw")
+
+
+# --- SPARQL endpoint and remote stores (issue 8) -------------------------------------
+from .cli_endpoint import push as _push  # noqa: E402
+from .cli_endpoint import serve as _serve  # noqa: E402
+
+cli.add_command(_serve, "serve")
+cli.add_command(_push, "push")

@@ -45,7 +45,7 @@ class InputFile:
     """One file that goes into the store, in its own named graph."""
 
     path: Path
-    kind: str  # "ontology" | "kb"
+    kind: str  # "ontology" | "kb" | "rules"
     relpath: str
 
     @property
@@ -79,6 +79,10 @@ def discover(kb_dir: Path, ontology_dir: Path | None = None) -> list[InputFile]:
         for path in sorted(root.rglob("*")):
             if path.is_file() and path.suffix in RDF_SUFFIXES:
                 files.append(InputFile(path, kind, path.relative_to(root).as_posix()))
+    # the standard-of-proof thresholds are data that briefs and queries quote
+    standards = data_dir("rules") / "standards.ttl"
+    if standards.is_file():
+        files.append(InputFile(standards, "rules", "standards.ttl"))
     return files
 
 
@@ -200,6 +204,14 @@ def cache_key(files: Sequence[InputFile]) -> str:
     for f in files:
         h.update(f"{f.kind}\t{f.relpath}\t{f.digest()}\n".encode())
     return h.hexdigest()
+
+
+def kb_version(store: SparqlStore) -> dict[str, Any]:
+    """The ``kb`` object of JSON outputs: a content hash (embedded) or the endpoint, and size."""
+    version = (
+        store.key[:12] if isinstance(store, EmbeddedStore) else getattr(store, "url", "remote")
+    )
+    return {"version": version, "triples": store.count_quads()}
 
 
 def kb_hash(kb_dir: Path) -> str:

@@ -1,0 +1,580 @@
+"""Findings: candidate breaches with element-by-element analysis and standard of proof.
+
+Implements DESIGN.md sections 3 ("Findings"), 4 ("Standard of proof") and 5
+(the JSON contract of ``minelaw findings``).  A finding is a *candidate* breach
+for research, never a legal determination (DEVELOPERS.md principle 1).
+
+Pipeline: :mod:`minelaw.rules` selects candidates and the items (events, claims)
+behind each element; this module fetches their sources and grades once, then
+analyses every candidate in Python, so that what-if runs (``exclude``) and the
+sensitivity analysis re-use the same data without touching the store again.
+
+Standard of proof (thresholds are data in ``rules/standards.ttl``): an element
+reaches the highest standard whose conditions its supporting sources meet; an
+unknown element reaches ``insufficient``; a finding reaches the lowest standard
+of its elements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .namespaces import MLR, MLV, sparql_prefixes
+from .rules import Candidate, Rule, element_items, load_rules, run_candidates
+from .store import SparqlStore, term_value
+
+LADDER = ["insufficient", "reasonable_grounds", "balance_of_probabilities", "clear_and_convincing"]
+SOP = MLV + "standard-of-proof-"
+
+
+def local(iri: str) -> str:
+    """The identifier part of a KB IRI (``mlr:ARM`` -> ``ARM``)."""
+    return iri[len(MLR) :] if iri.startswith(MLR) else iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+# --- data fetched once per run ---------------------------------------------------------
+@dataclass
+class SourceInfo:
+    iri: str
+    publisher: str
+    publisher_label: str
+    reliability: str  # A-F
+    credibility: str  # 1-6
+    rel_rank: int
+    cred_rank: int
+    url: str
+    title: str
+    interested_party: str | None
+
+    @property
+    def grade(self) -> str:
+        return f"{self.reliability}{self.credibility}"
+
+
+@dataclass
+class ItemInfo:
+    iri: str
+    is_claim: bool
+    label: str
+    date: str
+    claimant: str | None = None
+    claimant_party: str | None = None
+    against: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    disputed_by: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    level: str
+    min_sources: int
+    min_rel: int
+    min_cred: int
+    interested_ok: bool
+    disputed_ok: bool
+
+
+def _values(iris: Iterable[str]) -> str:
+    return " ".join(f"<{i}>" for i in sorted(set(iris)))
+
+
+def _q(store: SparqlStore, q: str) -> list[dict[str, str]]:
+    res = store.query(sparql_prefixes() + q)
+    return [{k: term_value(v) for k, v in r.items() if v is not None} for r in res.rows]
+
+
+def load_thresholds(store: SparqlStore) -> list[Threshold]:
+    rows = _q(
+        store,
+        """SELECT ?s ?n ?rel ?cred ?int ?dis WHERE {
+             ?s skos:inScheme mlv:standard-of-proof ; ml:minIndependentSources ?n ;
+                ml:interestedOnlyAllowed ?int ; ml:disputedAllowed ?dis .
+             OPTIONAL { ?s ml:minReliability/ml:rank ?rel }
+             OPTIONAL { ?s ml:minCredibility/ml:rank ?cred } }""",
+    )
+    out = []
+    for r in rows:
+        level = r["s"][len(SOP) :]
+        out.append(
+            Threshold(
+                level,
+                int(r["n"]),
+                int(r.get("rel", 0)),
+                int(r.get("cred", 0)),
+                r["int"] == "true",
+                r["dis"] == "true",
+            )
+        )
+    return sorted(out, key=lambda t: LADDER.index(t.level))
+
+
+def fetch_items(store: SparqlStore, items: set[str]) -> dict[str, ItemInfo]:
+    if not items:
+        return {}
+    vals = _values(items)
+    info: dict[str, ItemInfo] = {}
+    for r in _q(
+        store,
+        f"""SELECT ?item ?claim ?label ?date ?claimant ?party WHERE {{
+              VALUES ?item {{ {vals} }}
+              BIND(EXISTS {{ ?item a ml:Claim }} AS ?claim)
+              OPTIONAL {{ ?item rdfs:label ?label }}
+              OPTIONAL {{ ?item ml:date ?date }}
+              OPTIONAL {{ ?item ml:claimedOn ?date }}
+              OPTIONAL {{ ?item ml:claimant ?claimant .
+                         OPTIONAL {{ ?claimant ml:organOf* ?party .
+                                    VALUES ?pt {{ ml:State ml:DeFactoAuthority }}
+                                    ?party a ?pt }} }}
+            }}""",
+    ):
+        it = info.setdefault(
+            r["item"], ItemInfo(r["item"], r["claim"] == "true", r.get("label", ""), "")
+        )
+        it.label = it.label or r.get("label", "")
+        it.date = it.date or r.get("date", "")
+        it.claimant = it.claimant or r.get("claimant")
+        it.claimant_party = it.claimant_party or r.get("party")
+    for r in _q(
+        store,
+        f"""SELECT ?item ?src WHERE {{ VALUES ?item {{ {vals} }}
+              {{ ?item dcterms:source ?src }}
+              UNION {{ ?c ml:supports ?item ; dcterms:source ?src }} }}""",
+    ):
+        info[r["item"]].sources.add(r["src"])
+    for r in _q(
+        store,
+        f"""SELECT ?item ?other WHERE {{ VALUES ?item {{ {vals} }}
+              {{ ?other ml:disputes ?item }}
+              UNION {{ ?other ml:disputes ?c . ?c ml:supports ?item }} }}""",
+    ):
+        info[r["item"]].disputed_by.add(r["other"])
+    for r in _q(
+        store, f"SELECT ?item ?a WHERE {{ VALUES ?item {{ {vals} }} ?item ml:against ?a }}"
+    ):
+        info[r["item"]].against.add(r["a"])
+    return info
+
+
+def fetch_sources(store: SparqlStore, sources: set[str]) -> dict[str, SourceInfo]:
+    if not sources:
+        return {}
+    out: dict[str, SourceInfo] = {}
+    for r in _q(
+        store,
+        f"""SELECT ?s ?pub ?publ ?rel ?relr ?cred ?credr ?url ?title ?int WHERE {{
+              VALUES ?s {{ {_values(sources)} }}
+              OPTIONAL {{ ?s dcterms:publisher ?pub .
+                         OPTIONAL {{ ?pub skos:prefLabel ?publ
+                                    FILTER(LANGMATCHES(LANG(?publ), "en")) }} }}
+              OPTIONAL {{ ?s ml:reliability ?r . ?r skos:notation ?rel ; ml:rank ?relr }}
+              OPTIONAL {{ ?s ml:credibility ?c . ?c skos:notation ?cred ; ml:rank ?credr }}
+              OPTIONAL {{ ?s ml:url ?url }}
+              OPTIONAL {{ ?s dcterms:title ?title }}
+              OPTIONAL {{ ?s ml:interestedParty ?int }} }}""",
+    ):
+        if r["s"] in out:
+            continue
+        out[r["s"]] = SourceInfo(
+            r["s"],
+            r.get("pub", ""),
+            r.get("publ", local(r.get("pub", ""))),
+            r.get("rel", "F"),
+            r.get("cred", "6"),
+            int(r.get("relr", 1)),
+            int(r.get("credr", 1)),
+            r.get("url", ""),
+            r.get("title", ""),
+            r.get("int"),
+        )
+    return out
+
+
+# --- analysis ------------------------------------------------------------------------
+@dataclass
+class ElementResult:
+    element: str
+    label: str
+    order: int
+    status: str  # met | not_met | unknown
+    standard: str
+    support: list[str]
+    counter: list[str]
+    evidence: list[str]  # source IRIs behind the support
+    counter_evidence: list[str]
+    reason: str
+    gap: str
+
+
+@dataclass
+class Finding:
+    id: str
+    candidate: Candidate
+    rule: Rule
+    elements: list[ElementResult]
+    standard: str
+    basis: list[dict[str, Any]]
+    labels: dict[str, str]
+    sources: dict[str, SourceInfo]
+    items: dict[str, ItemInfo]
+    contested_by: list[str]
+    explanation: str = ""
+
+    @property
+    def evidence(self) -> list[str]:
+        return sorted({s for e in self.elements for s in e.evidence})
+
+    def to_json(self) -> dict[str, Any]:
+        """The DESIGN.md section 5 JSON contract (plus a few extra keys)."""
+        c, lab = self.candidate, self.labels
+        return {
+            "id": self.id,
+            "norm": {"id": local(c.norm), "label": lab.get(c.norm, local(c.norm))},
+            "legal_basis": self.basis,
+            "duty_bearer": {"id": local(c.duty_bearer), "label": lab.get(c.duty_bearer, "")},
+            "territory": {"id": local(c.territory), "label": lab.get(c.territory, "")},
+            "period": {"start": c.date or None, "end": None},
+            "elements": [
+                {
+                    "id": local(e.element),
+                    "label": e.label,
+                    "status": e.status,
+                    "standard_of_proof": e.standard,
+                    "evidence": [local(s) for s in e.evidence],
+                    "support": [local(i) for i in e.support],
+                    "counter_evidence": [local(i) for i in e.counter],
+                    "reason": e.reason,
+                    "gap": e.gap,
+                }
+                for e in self.elements
+            ],
+            "evidence": [
+                {
+                    "id": local(s),
+                    "publisher": self.sources[s].publisher_label,
+                    "grade": self.sources[s].grade,
+                    "url": self.sources[s].url,
+                }
+                for s in self.evidence
+            ],
+            "contested_by": [
+                {
+                    "claim": local(cl),
+                    "claimant": local(self.items[cl].claimant or "") if cl in self.items else "",
+                }
+                for cl in self.contested_by
+            ],
+            "standard_of_proof": self.standard,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class Context:
+    """Everything fetched from the store for one run; analysis is then pure Python."""
+
+    rules: list[Rule]
+    candidates: list[Candidate]
+    element_items: dict[str, dict[tuple[str, str, str], dict[str, set[str]]]]
+    items: dict[str, ItemInfo]
+    sources: dict[str, SourceInfo]
+    thresholds: list[Threshold]
+    labels: dict[str, str]
+    element_meta: dict[str, tuple[str, int]]
+    basis: dict[tuple[str, str], list[dict[str, Any]]]
+
+
+def collect(store: SparqlStore, rules: Sequence[Rule] | None = None) -> Context:
+    """Run the rules on the store and fetch everything the analysis needs."""
+    rules = list(rules) if rules is not None else load_rules()
+    cands = run_candidates(store, rules)
+    by_rule = {r.norm: [c for c in cands if c.norm == r.norm] for r in rules}
+    ei = {r.norm: element_items(store, r, by_rule[r.norm]) for r in rules}
+    item_iris = {i for per in ei.values() for d in per.values() for s in d.values() for i in s}
+    items = fetch_items(store, item_iris)
+    extra = {o for it in items.values() for o in it.disputed_by} - set(items)
+    items.update(fetch_items(store, extra))
+    sources = fetch_sources(store, {s for it in items.values() for s in it.sources})
+    labels = _labels(store, cands, items)
+    meta = _element_meta(store, rules)
+    labels.update({e: m[0] for e, m in meta.items()})
+    return Context(
+        rules,
+        cands,
+        ei,
+        items,
+        sources,
+        load_thresholds(store),
+        labels,
+        meta,
+        _basis(store, cands),
+    )
+
+
+def _labels(
+    store: SparqlStore, cands: Sequence[Candidate], items: dict[str, ItemInfo]
+) -> dict[str, str]:
+    iris = {c.norm for c in cands} | {c.duty_bearer for c in cands} | {c.territory for c in cands}
+    iris |= {it.claimant for it in items.values() if it.claimant}
+    if not iris:
+        return {}
+    out: dict[str, str] = {}
+    for r in _q(
+        store,
+        f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {_values(iris)} }}
+              {{ ?x skos:prefLabel ?l }} UNION {{ ?x rdfs:label ?l }}
+              FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en")) }} ORDER BY ?x ?l""",
+    ):
+        out.setdefault(r["x"], r["l"])
+    return out
+
+
+def _element_meta(store: SparqlStore, rules: Sequence[Rule]) -> dict[str, tuple[str, int]]:
+    els = {e.element for r in rules for e in r.elements}
+    if not els:
+        return {}
+    out = {}
+    for r in _q(
+        store,
+        f"""SELECT ?e ?l ?o WHERE {{ VALUES ?e {{ {_values(els)} }}
+              OPTIONAL {{ ?e rdfs:label ?l }} OPTIONAL {{ ?e ml:order ?o }} }}""",
+    ):
+        out[r["e"]] = (r.get("l", local(r["e"])), int(r.get("o", 0)))
+    return out
+
+
+def _basis(
+    store: SparqlStore, cands: Sequence[Candidate]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    pairs = {(c.norm, c.duty_bearer) for c in cands}
+    if not pairs:
+        return out
+    rows = " ".join(f"(<{n}> <{d}>)" for n, d in sorted(pairs))
+    for r in _q(
+        store,
+        f"""SELECT ?norm ?d ?kind ?prov ?inst ?since WHERE {{
+              VALUES (?norm ?d) {{ {rows} }}
+              ?norm ml:basisKind ?kind .
+              OPTIONAL {{ ?norm ml:expressedIn ?prov .
+                         OPTIONAL {{ ?prov ml:partOfInstrument ?inst .
+                                    OPTIONAL {{ ?part ml:participant ?d ; ml:treaty ?inst ;
+                                                     ml:inForceFrom ?since }} }} }}
+            }} ORDER BY ?norm ?d ?prov ?since""",
+    ):
+        kind = "treaty" if r["kind"].endswith("treaty") else "custom"
+        entry = {
+            "kind": kind,
+            "instrument": local(r.get("inst", "")),
+            "provision": local(r.get("prov", "")),
+            "in_force_for_duty_bearer_since": r.get("since") if kind == "treaty" else None,
+        }
+        lst = out[(r["norm"], r["d"])]
+        if not any(e["provision"] == entry["provision"] for e in lst):
+            lst.append(entry)
+    return out
+
+
+def _standard(
+    evidence: Sequence[SourceInfo],
+    interested: set[str],
+    counters: Sequence[SourceInfo],
+    thresholds: Sequence[Threshold],
+) -> tuple[str, str]:
+    """The highest standard the evidence reaches, and why it does not reach the next."""
+    if not evidence:
+        return "insufficient", "no evidence"
+    interested_only = all(s.iri in interested for s in evidence)
+    best = max(evidence, key=lambda s: (s.rel_rank, s.cred_rank))
+    disputed = any(c.rel_rank >= best.rel_rank and c.cred_rank >= best.cred_rank for c in counters)
+    reached, why = "insufficient", ""
+    for t in thresholds:
+        publishers = {
+            s.publisher or s.iri
+            for s in evidence
+            if s.rel_rank >= t.min_rel and s.cred_rank >= t.min_cred
+        }
+        problems = []
+        if len(publishers) < t.min_sources:
+            problems.append(
+                f"{len(publishers)} independent source(s) graded at least the minimum, "
+                f"{t.min_sources} needed"
+            )
+        if interested_only and not t.interested_ok:
+            problems.append("all supporting sources speak for a party against the duty-bearer")
+        if disputed and not t.disputed_ok:
+            problems.append("disputed by a source of equal or better grade")
+        if problems:
+            why = f"not {t.level.replace('_', ' ')}: " + "; ".join(problems)
+            break
+        reached = t.level
+    return reached, why
+
+
+def analyse(
+    ctx: Context,
+    cand: Candidate,
+    rule: Rule,
+    exclude_sources: set[str] = frozenset(),  # type: ignore[assignment]
+    exclude_claims: set[str] = frozenset(),  # type: ignore[assignment]
+) -> Finding | None:
+    """Element-by-element analysis of one candidate; None when it does not stand."""
+    results: list[ElementResult] = []
+    contested: set[str] = set()
+    used_sources: dict[str, SourceInfo] = {}
+
+    def usable(item: str) -> bool:
+        it = ctx.items.get(item)
+        if it is None or item in exclude_claims:
+            return False
+        return bool(it.sources - exclude_sources)
+
+    def interested_sources(item: str) -> set[str]:
+        it = ctx.items[item]
+        srcs = it.sources - exclude_sources
+        against_other = it.is_claim and it.claimant_party not in (None, cand.duty_bearer)
+        return {
+            s
+            for s in srcs
+            if against_other
+            or (
+                ctx.sources.get(s) is not None
+                and ctx.sources[s].interested_party not in (None, cand.duty_bearer)
+            )
+        }
+
+    for er in rule.elements:
+        found = ctx.element_items[rule.norm].get(
+            (cand.duty_bearer, cand.territory, er.element), {"support": set(), "refute": set()}
+        )
+        support = sorted(i for i in found["support"] if usable(i))
+        counter_items = {i for i in found["refute"] if usable(i)}
+        for i in support:
+            counter_items |= {d for d in ctx.items[i].disputed_by if usable(d)}
+        counter = sorted(counter_items)
+        contested |= {c for c in counter if ctx.items[c].is_claim}
+        ev = sorted({s for i in support for s in ctx.items[i].sources - exclude_sources})
+        cev = sorted({s for i in counter for s in ctx.items[i].sources - exclude_sources})
+        interested = {s for i in support for s in interested_sources(i)}
+        # a source counts as interested only if it is interested for every item it supports
+        interested -= {
+            s for i in support for s in ctx.items[i].sources if s not in interested_sources(i)
+        }
+        if er.trigger and not support:
+            return None
+        if support:
+            status = "met"
+        elif counter:
+            status = "not_met"
+        else:
+            status = "unknown"
+        if status == "not_met":
+            return None
+        infos = [ctx.sources[s] for s in ev if s in ctx.sources]
+        std, why = _standard(
+            infos, interested, [ctx.sources[s] for s in cev if s in ctx.sources], ctx.thresholds
+        )
+        if status == "unknown":
+            std, why = "insufficient", "no evidence either way in the knowledge base"
+        used_sources.update({s: ctx.sources[s] for s in ev + cev if s in ctx.sources})
+        label, order = ctx.element_meta.get(er.element, (local(er.element), 0))
+        results.append(
+            ElementResult(
+                er.element, label, order, status, std, support, counter, ev, cev, why, er.gap
+            )
+        )
+    results.sort(key=lambda e: (e.order, e.element))
+    standard = min((e.standard for e in results), key=LADDER.index, default="insufficient")
+    fid = f"{local(cand.norm)}--{local(cand.duty_bearer)}--{local(cand.territory)}"
+    f = Finding(
+        fid,
+        cand,
+        rule,
+        results,
+        standard,
+        ctx.basis.get((cand.norm, cand.duty_bearer), []),
+        ctx.labels,
+        used_sources,
+        ctx.items,
+        sorted(contested),
+    )
+    f.explanation = explain(f)
+    return f
+
+
+def explain(f: Finding) -> str:
+    """A plain-language explanation naming the norm, duty-bearer, elements and standard."""
+    lab = f.labels
+    c = f.candidate
+    norm = f"{lab.get(c.norm, local(c.norm))} ({local(c.norm)})"
+    who = lab.get(c.duty_bearer, local(c.duty_bearer))
+    where = lab.get(c.territory, local(c.territory))
+    met = [e for e in f.elements if e.status == "met"]
+    unknown = [e for e in f.elements if e.status == "unknown"]
+    parts = [
+        f"Candidate breach of {norm} by {who} in {where}, "
+        f"tested from {c.date or 'an unknown date'}.",
+        f"{len(met)} of {len(f.elements)} elements are supported by evidence"
+        + (f" ({'; '.join(e.label for e in met)})" if met else "")
+        + ".",
+    ]
+    if unknown:
+        parts.append("No evidence either way for: " + "; ".join(e.label for e in unknown) + ".")
+    weakest = min(f.elements, key=lambda e: LADDER.index(e.standard), default=None)
+    parts.append(
+        f"Standard of proof reached: {f.standard.replace('_', ' ')}"
+        + (
+            f", limited by '{weakest.label}' ({weakest.reason})"
+            if weakest and weakest.reason
+            else ""
+        )
+        + "."
+    )
+    if f.contested_by:
+        parts.append(f"{len(f.contested_by)} claim(s) dispute the evidence.")
+    return " ".join(parts)
+
+
+def compute(
+    store: SparqlStore,
+    *,
+    exclude_sources: Iterable[str] = (),
+    exclude_claims: Iterable[str] = (),
+    ctx: Context | None = None,
+) -> list[Finding]:
+    """All findings on the store, optionally without some sources or claims (what-if)."""
+    ctx = ctx or collect(store)
+    xs = {s if s.startswith("http") else MLR + s for s in exclude_sources}
+    xc = {s if s.startswith("http") else MLR + s for s in exclude_claims}
+    rules = {r.norm: r for r in ctx.rules}
+    out = []
+    for cand in ctx.candidates:
+        f = analyse(ctx, cand, rules[cand.norm], xs, xc)
+        if f is not None:
+            out.append(f)
+    return out
+
+
+def sensitivity(ctx: Context, finding: Finding) -> list[dict[str, str]]:
+    """Which single source or claim, if removed, drops a finding or changes its standard."""
+    rule = finding.rule
+    out = []
+    claims = sorted(
+        {i for e in finding.elements for i in e.support if ctx.items[i].is_claim}
+        | set(finding.contested_by)
+    )
+    for kind, iri in [("source", s) for s in finding.evidence] + [("claim", c) for c in claims]:
+        xs, xc = ({iri}, set()) if kind == "source" else (set(), {iri})
+        g = analyse(ctx, finding.candidate, rule, xs, xc)
+        if g is None:
+            effect = "drops the finding"
+        elif LADDER.index(g.standard) < LADDER.index(finding.standard):
+            effect = f"lowers the standard to {g.standard}"
+        elif LADDER.index(g.standard) > LADDER.index(finding.standard):
+            effect = f"raises the standard to {g.standard}"
+        else:
+            continue
+        out.append({"kind": kind, "id": local(iri), "effect": effect})
+    return out

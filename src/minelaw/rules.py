@@ -1,0 +1,220 @@
+"""Compliance rules: one SHACL shape per norm, run as SPARQL on any store.
+
+Implements DESIGN.md sections 2 ("rules") and 6, and SHACL-SPARQL (W3C SHACL
+Recommendation, section 5, https://www.w3.org/TR/shacl/#sparql-constraints).
+Each ``rules/obligations/<norm>.ttl`` holds one ``sh:NodeShape`` that
+``ml:operationalises`` a norm.  Its SPARQL constraint selects the *candidates*:
+``$this`` is the duty-bearer, ``?value`` the territory and ``?date`` the date at
+which applicability was tested; every solution is a violation, i.e. a candidate
+breach.  ``ml:elementRule`` nodes give, per element of the norm, the SPARQL
+patterns that find the items (events, claims) supporting or refuting it.
+
+Two execution paths give the same candidates (a test asserts it):
+
+- :func:`run_candidates` sends the constraint's query to the store that holds
+  the data (embedded Oxigraph or a remote endpoint), with ``$this`` free, so the
+  engine does the work in one query per rule;
+- :func:`run_pyshacl` validates an rdflib copy of the data with pySHACL, the
+  reference implementation, focus node by focus node.
+
+Element patterns are SPARQL group patterns over ``?this``, ``?territory`` and
+``?date`` (bound by a VALUES block for all candidates of the rule at once) that
+bind ``?item``.  A FILTER that uses those variables must stand at the top level
+of the pattern, not inside a UNION branch, where they would be out of scope.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rdflib
+
+from .errors import InputError
+from .namespaces import ML, sparql_prefixes
+from .resources import data_dir
+from .store import SparqlStore, term_value
+
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+MLNS = rdflib.Namespace(ML)
+
+
+@dataclass(frozen=True)
+class ElementRule:
+    element: str
+    support: str
+    refute: str | None
+    trigger: bool
+    gap: str
+
+
+@dataclass
+class Rule:
+    """A compliance shape: the norm it operationalises, its candidate query and element rules."""
+
+    shape: str
+    norm: str
+    path: Path
+    select: str
+    message: str
+    relevant_date: str
+    elements: list[ElementRule] = field(default_factory=list)
+
+    @property
+    def norm_id(self) -> str:
+        return self.norm.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    norm: str
+    duty_bearer: str
+    territory: str
+    date: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.norm, self.duty_bearer, self.territory)
+
+
+def obligation_files(folder: Path | None = None) -> list[Path]:
+    folder = folder or data_dir("rules") / "obligations"
+    return sorted(p for p in folder.glob("*.ttl") if not p.name.startswith("_"))
+
+
+def shapes_graph(folder: Path | None = None) -> rdflib.Graph:
+    """All compliance shapes plus the shared prefix declarations, as one rdflib graph."""
+    folder = folder or data_dir("rules") / "obligations"
+    g = rdflib.Graph()
+    for p in sorted(folder.glob("*.ttl")):
+        try:
+            g.parse(p, format="turtle")
+        except Exception as exc:  # rdflib raises many parser exception types
+            raise InputError(f"cannot parse compliance shape: {exc}", path=str(p)) from exc
+    return g
+
+
+def load_rules(folder: Path | None = None) -> list[Rule]:
+    """Read every obligation file into :class:`Rule` objects (sorted by norm)."""
+    rules = []
+    for path in obligation_files(folder):
+        g = rdflib.Graph().parse(path, format="turtle")
+        for shape in g.subjects(MLNS.operationalises, None):
+            norm = g.value(shape, MLNS.operationalises)
+            constraint = g.value(shape, SH.sparql)
+            select = g.value(constraint, SH.select) if constraint is not None else None
+            if norm is None or select is None:
+                raise InputError(
+                    "compliance shape lacks ml:operationalises or sh:sparql/sh:select",
+                    path=str(path),
+                )
+            elements = []
+            for er in g.objects(shape, MLNS.elementRule):
+                el = g.value(er, MLNS.forElement)
+                sup = g.value(er, MLNS.supportPattern)
+                if el is None or sup is None:
+                    raise InputError(
+                        "ml:elementRule needs ml:forElement and ml:supportPattern", path=str(path)
+                    )
+                ref = g.value(er, MLNS.refutePattern)
+                trig = g.value(er, MLNS.trigger)
+                gap = g.value(er, MLNS.gap)
+                elements.append(
+                    ElementRule(
+                        str(el),
+                        str(sup),
+                        str(ref) if ref is not None else None,
+                        trig is not None and str(trig).lower() in ("true", "1"),
+                        str(gap) if gap is not None else "",
+                    )
+                )
+            elements.sort(key=lambda e: e.element)
+            msg = g.value(constraint, SH.message)
+            note = g.value(shape, MLNS.relevantDateNote)
+            rules.append(
+                Rule(
+                    str(shape),
+                    str(norm),
+                    path,
+                    str(select),
+                    str(msg) if msg is not None else "",
+                    str(note) if note is not None else "",
+                    elements,
+                )
+            )
+    return sorted(rules, key=lambda r: r.norm)
+
+
+def run_candidates(store: SparqlStore, rules: Sequence[Rule]) -> list[Candidate]:
+    """The engine path: one query per rule on the store that holds the data."""
+    out: dict[tuple[str, str, str], Candidate] = {}
+    for rule in rules:
+        res = store.query(sparql_prefixes() + rule.select)
+        for row in res.rows:
+            c = Candidate(
+                rule.norm,
+                term_value(row.get("this")),
+                term_value(row.get("value")),
+                term_value(row.get("date")),
+            )
+            prev = out.get(c.key)
+            if prev is None or c.date < prev.date:  # earliest relevant date per candidate
+                out[c.key] = c
+    return sorted(out.values(), key=lambda c: c.key)
+
+
+def run_pyshacl(data: rdflib.Graph, rules: Sequence[Rule]) -> set[tuple[str, str, str]]:
+    """The reference path: pySHACL over an rdflib copy; returns (norm, duty-bearer, territory)."""
+    import pyshacl
+
+    shapes = shapes_graph(rules[0].path.parent) if rules else rdflib.Graph()
+    norm_of = {r.shape: r.norm for r in rules}
+    _, report, _ = pyshacl.validate(
+        data, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True
+    )
+    found = set()
+    for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        shape = str(report.value(r, SH.sourceShape))
+        if shape not in norm_of:
+            continue
+        found.add(
+            (norm_of[shape], str(report.value(r, SH.focusNode)), str(report.value(r, SH.value)))
+        )
+    return found
+
+
+def _values_block(cands: Iterable[Candidate]) -> str:
+    rows = " ".join(
+        f'(<{c.duty_bearer}> <{c.territory}> "{c.date}"^^xsd:date)' for c in cands if c.date
+    )
+    return f"VALUES (?this ?territory ?date) {{ {rows} }}"
+
+
+def element_items(
+    store: SparqlStore, rule: Rule, cands: Sequence[Candidate]
+) -> dict[tuple[str, str, str], dict[str, set[str]]]:
+    """For each (duty-bearer, territory, element): the supporting and refuting items.
+
+    One query per element pattern for all candidates of the rule (a VALUES block),
+    so the number of queries does not grow with the number of candidates.
+    """
+    out: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(
+        lambda: {"support": set(), "refute": set()}
+    )
+    if not cands:
+        return out
+    values = _values_block(cands)
+    for er in rule.elements:
+        for polarity, pattern in (("support", er.support), ("refute", er.refute)):
+            if not pattern:
+                continue
+            q = (
+                sparql_prefixes()
+                + f"SELECT DISTINCT ?this ?territory ?item WHERE {{ {values}\n{pattern}\n}}"
+            )
+            for row in store.query(q).rows:
+                key = (term_value(row["this"]), term_value(row["territory"]), er.element)
+                out[key][polarity].add(term_value(row["item"]))
+    return out
