@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(__file__).resolve().parent / "data"
+from paths import DATA, ROOT  # noqa: F401  (re-exported for older imports)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from paths import DATA
 
 
 def test_bundled_kb_passes(run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from conftest import ROOT
+from paths import ROOT
 
 CASES = sorted((ROOT / "tests" / "rules").glob("*-[0-9][0-9][0-9].ttl"))
 MLT = rdflib.Namespace("https://w3id.org/minelaw/test#")

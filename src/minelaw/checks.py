@@ -76,6 +76,8 @@ def qc_profile(rules_dir: Path) -> dict[str, str]:
 
 def _locate(store: EmbeddedStore, focus: str) -> tuple[str | None, int | None]:
     """The file (and line) where a resource is described, for messages."""
+    if not focus.startswith(("http://", "https://", "urn:")):
+        return None, None  # blank nodes and literals have no stable place in a file
     q = (
         f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{focus}> ?p ?o }} "
         f"FILTER(?g != <{INFERRED_GRAPH}>) }}"

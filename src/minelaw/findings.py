@@ -206,6 +206,7 @@ class ElementResult:
     counter_evidence: list[str]
     reason: str
     gap: str
+    role: str = "condition"  # "requirement": met means the requirement was NOT fulfilled
 
 
 @dataclass
@@ -241,6 +242,7 @@ class Finding:
                     "id": local(e.element),
                     "label": e.label,
                     "status": e.status,
+                    "role": e.role,
                     "standard_of_proof": e.standard,
                     "evidence": [local(s) for s in e.evidence],
                     "support": [local(i) for i in e.support],
@@ -282,7 +284,7 @@ class Context:
     sources: dict[str, SourceInfo]
     thresholds: list[Threshold]
     labels: dict[str, str]
-    element_meta: dict[str, tuple[str, int]]
+    element_meta: dict[str, tuple[str, int, str]]
     basis: dict[tuple[str, str], list[dict[str, Any]]]
 
 
@@ -331,17 +333,18 @@ def _labels(
     return out
 
 
-def _element_meta(store: SparqlStore, rules: Sequence[Rule]) -> dict[str, tuple[str, int]]:
+def _element_meta(store: SparqlStore, rules: Sequence[Rule]) -> dict[str, tuple[str, int, str]]:
     els = {e.element for r in rules for e in r.elements}
     if not els:
         return {}
     out = {}
     for r in _q(
         store,
-        f"""SELECT ?e ?l ?o WHERE {{ VALUES ?e {{ {_values(els)} }}
-              OPTIONAL {{ ?e rdfs:label ?l }} OPTIONAL {{ ?e ml:order ?o }} }}""",
+        f"""SELECT ?e ?l ?o ?role WHERE {{ VALUES ?e {{ {_values(els)} }}
+              OPTIONAL {{ ?e rdfs:label ?l }} OPTIONAL {{ ?e ml:order ?o }}
+              OPTIONAL {{ ?e ml:elementRole/skos:notation ?role }} }}""",
     ):
-        out[r["e"]] = (r.get("l", local(r["e"])), int(r.get("o", 0)))
+        out[r["e"]] = (r.get("l", local(r["e"])), int(r.get("o", 0)), r.get("role", "condition"))
     return out
 
 
@@ -470,23 +473,30 @@ def analyse(
             status = "not_met"
         else:
             status = "unknown"
-        if status == "not_met":
-            return None
+        label, order, role = ctx.element_meta.get(er.element, (local(er.element), 0, "condition"))
+        if status == "not_met" and role != "requirement":
+            return None  # a condition of the breach is shown not to hold
         infos = [ctx.sources[s] for s in ev if s in ctx.sources]
         std, why = _standard(
             infos, interested, [ctx.sources[s] for s in cev if s in ctx.sources], ctx.thresholds
         )
+        if er.max_standard and LADDER.index(std) > LADDER.index(er.max_standard):
+            std, why = (
+                er.max_standard,
+                f"capped at {er.max_standard.replace('_', ' ')}: {er.cap_note}",
+            )
         if status == "unknown":
             std, why = "insufficient", "no evidence either way in the knowledge base"
         used_sources.update({s: ctx.sources[s] for s in ev + cev if s in ctx.sources})
-        label, order = ctx.element_meta.get(er.element, (local(er.element), 0))
         results.append(
             ElementResult(
-                er.element, label, order, status, std, support, counter, ev, cev, why, er.gap
+                er.element, label, order, status, std, support, counter, ev, cev, why, er.gap, role
             )
         )
     results.sort(key=lambda e: (e.order, e.element))
-    standard = min((e.standard for e in results), key=LADDER.index, default="insufficient")
+    standard = _finding_standard(results)
+    if standard is None:
+        return None
     fid = f"{local(cand.norm)}--{local(cand.duty_bearer)}--{local(cand.territory)}"
     f = Finding(
         fid,
@@ -502,6 +512,23 @@ def analyse(
     )
     f.explanation = explain(f)
     return f
+
+
+def _finding_standard(results: Sequence[ElementResult]) -> str | None:
+    """The lowest standard over the conditions; requirements count by the best-proven unmet one.
+
+    A norm with "requirement" elements (e.g. the contents a minefield record must have) is
+    breached when any requirement is unmet; it stands only if one of them is met (unmet
+    requirement) or still unknown.
+    """
+    conditions = [e.standard for e in results if e.role != "requirement"]
+    requirements = [e for e in results if e.role == "requirement"]
+    if requirements:
+        if all(e.status == "not_met" for e in requirements):
+            return None
+        met = [e.standard for e in requirements if e.status == "met"]
+        conditions.append(max(met, key=LADDER.index) if met else "insufficient")
+    return min(conditions, key=LADDER.index, default="insufficient")
 
 
 def explain(f: Finding) -> str:

@@ -48,6 +48,8 @@ class ElementRule:
     refute: str | None
     trigger: bool
     gap: str
+    max_standard: str | None = None
+    cap_note: str = ""
 
 
 @dataclass
@@ -121,6 +123,8 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                 ref = g.value(er, MLNS.refutePattern)
                 trig = g.value(er, MLNS.trigger)
                 gap = g.value(er, MLNS.gap)
+                cap = g.value(er, MLNS.maxStandard)
+                cap_note = g.value(er, MLNS.capNote)
                 elements.append(
                     ElementRule(
                         str(el),
@@ -128,6 +132,8 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                         str(ref) if ref is not None else None,
                         trig is not None and str(trig).lower() in ("true", "1"),
                         str(gap) if gap is not None else "",
+                        str(cap).rsplit("standard-of-proof-", 1)[-1] if cap is not None else None,
+                        str(cap_note) if cap_note is not None else "",
                     )
                 )
             elements.sort(key=lambda e: e.element)

@@ -1,0 +1,183 @@
+"""Findings: JSON contract, what-if exclusions, sensitivity, RDF output, and neutrality.
+
+The neutrality test builds a two-state scenario from the rule test world, runs the
+rules, swaps the two states' roles in the data (every IRI of one side mapped to the
+other's), runs again, and asserts that the findings swap too.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from paths import ROOT
+
+RULES = ROOT / "tests" / "rules"
+MLR = "https://w3id.org/minelaw/id/"
+CONTRACT = {
+    "id",
+    "norm",
+    "legal_basis",
+    "duty_bearer",
+    "territory",
+    "period",
+    "elements",
+    "evidence",
+    "contested_by",
+    "standard_of_proof",
+    "explanation",
+}
+SWAP = {
+    "QQA": "QQB",
+    "org-qqa-ministry": "org-qqb-ministry",
+    "src-qqa-ministry": "src-qqb-ministry",
+    "place-qq-north": "place-qq-south",
+    "place-qq-north-village": "place-qq-south-village",
+    "geom-qq-north": "geom-qq-south",
+    "geom-qq-north-village": "geom-qq-south-village",
+}
+SWAP |= {v: k for k, v in SWAP.items()}
+
+
+def scenario(tmp: Path, cases: list[str], swap: bool = False) -> Path:
+    """kb/law plus the test world and the named rule cases, optionally with roles swapped."""
+    kb = tmp / ("swapped" if swap else "kb")
+    shutil.copytree(ROOT / "kb" / "law", kb / "law")
+    for name in ["_world", *cases]:
+        g = rdflib.Graph().parse(RULES / f"{name}.ttl")
+        g.remove((None, rdflib.URIRef("https://w3id.org/minelaw/test#expect"), None))
+        if swap:
+
+            def m(t):  # type: ignore[no-untyped-def]
+                if isinstance(t, rdflib.URIRef) and str(t).startswith(MLR):
+                    local = str(t)[len(MLR) :]
+                    return rdflib.URIRef(MLR + SWAP.get(local, local))
+                if isinstance(t, rdflib.Literal) and str(t) in SWAP:
+                    return rdflib.Literal(SWAP[str(t)], lang=t.language, datatype=t.datatype)
+                return t
+
+            g2 = rdflib.Graph()
+            for s, p, o in g:
+                g2.add((m(s), p, m(o)))
+            g = g2
+        (kb / f"{name.lstrip('_')}.ttl").write_text(g.serialize(format="turtle"), encoding="utf-8")
+    return kb
+
+
+def findings_json(run_cli, kb: Path, *args: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    res = run_cli("findings", "--format", "json", *args, kb=kb)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.output)
+
+
+SCENARIO = ["CIHL-R83-001", "CIHL-R83-004", "ECHR-1950-art2-001", "CIHL-R81-001"]
+
+
+def test_json_contract(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    doc = findings_json(run_cli, scenario(tmp_path, SCENARIO))
+    assert set(doc) == {"kb", "findings"}
+    assert set(doc["kb"]) == {"version", "triples"} and doc["kb"]["triples"] > 0
+    assert doc["findings"], "the scenario must produce findings"
+    for f in doc["findings"]:
+        assert set(f) >= CONTRACT
+        assert set(f["norm"]) >= {"id", "label"} and set(f["duty_bearer"]) >= {"id", "label"}
+        assert set(f["period"]) == {"start", "end"}
+        for b in f["legal_basis"]:
+            assert set(b) >= {"kind", "instrument", "provision", "in_force_for_duty_bearer_since"}
+            assert b["kind"] in ("treaty", "custom")
+        for e in f["elements"]:
+            assert set(e) >= {"id", "label", "status", "evidence"}
+            assert e["status"] in ("met", "not_met", "unknown")
+        for ev in f["evidence"]:
+            assert set(ev) >= {"id", "publisher", "grade", "url"}
+        for c in f["contested_by"]:
+            assert set(c) == {"claim", "claimant"}
+        assert f["standard_of_proof"] in (
+            "insufficient",
+            "reasonable_grounds",
+            "balance_of_probabilities",
+            "clear_and_convincing",
+        )
+        # the explanation names the norm, the duty-bearer, the elements and the standard
+        text = f["explanation"]
+        assert f["norm"]["id"] in text and f["duty_bearer"]["label"] in text
+        assert f["standard_of_proof"].replace("_", " ") in text
+        assert any(e["label"] in text for e in f["elements"])
+
+
+def test_neutrality_swapping_the_states_swaps_the_findings(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def key(f: dict) -> tuple[str, str, str, str]:  # type: ignore[type-arg]
+        return (
+            f["norm"]["id"],
+            f["duty_bearer"]["id"],
+            f["territory"]["id"],
+            f["standard_of_proof"],
+        )
+
+    plain = {key(f) for f in findings_json(run_cli, scenario(tmp_path, SCENARIO))["findings"]}
+    swapped = {
+        key(f) for f in findings_json(run_cli, scenario(tmp_path, SCENARIO, swap=True))["findings"]
+    }
+    assert plain, "the scenario must produce findings"
+    assert {(n, SWAP.get(d, d), SWAP.get(t, t), s) for n, d, t, s in plain} == swapped
+
+
+def test_exclude_source_removes_a_finding_and_sensitivity_says_so(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    kb = scenario(tmp_path, ["CIHL-R83-004"])
+    before = findings_json(run_cli, kb)["findings"]
+    assert "CIHL-R83--QQA--place-qq-south" in [f["id"] for f in before]
+    after = findings_json(run_cli, kb, "--exclude-source", "src-qqb-ministry")["findings"]
+    assert after == []
+    also = findings_json(run_cli, kb, "--exclude-claim", "claim-qqb-laying")["findings"]
+    assert also == []
+    r83 = [
+        f
+        for f in findings_json(run_cli, kb, "--sensitivity")["findings"]
+        if f["norm"]["id"] == "CIHL-R83"
+    ]
+    sens = r83[0]["sensitivity"]
+    assert {"kind": "source", "id": "src-qqb-ministry", "effect": "drops the finding"} in sens
+    table = run_cli("findings", "--sensitivity", kb=kb).output
+    assert "without source src-qqb-ministry: drops the finding" in table
+
+
+def test_exclude_source_lowers_the_standard(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    kb = scenario(tmp_path, ["CIHL-R11-001"])
+    (f,) = [f for f in findings_json(run_cli, kb)["findings"] if f["norm"]["id"] == "CIHL-R11"]
+    assert f["standard_of_proof"] == "balance_of_probabilities"
+    # the independent report is the only support: without it, the finding is withdrawn
+    after = findings_json(run_cli, kb, "--exclude-source", "src-monitor")["findings"]
+    assert [f for f in after if f["norm"]["id"] == "CIHL-R11"] == []
+
+
+def test_ttl_output_is_the_findings_graph(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from rdflib.compare import isomorphic
+
+    kb = scenario(tmp_path, SCENARIO)
+    one = run_cli("findings", "--format", "ttl", kb=kb).output
+    two = run_cli("findings", "--format", "ttl", kb=kb).output
+    g1 = rdflib.Graph().parse(data=one, format="turtle")
+    g2 = rdflib.Graph().parse(data=two, format="turtle")
+    assert isomorphic(g1, g2)
+    ml = rdflib.Namespace("https://w3id.org/minelaw/ontology#")
+    assert len(set(g1.subjects(rdflib.RDF.type, ml.Finding))) == len(
+        findings_json(run_cli, kb)["findings"]
+    )
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_findings_refuses_data_that_fails_entry_shapes(run_cli, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    kb = scenario(tmp_path, ["CIHL-R83-001"])
+    (kb / "bad.ttl").write_text(
+        "@prefix ml: <https://w3id.org/minelaw/ontology#> .\n"
+        "@prefix mlr: <https://w3id.org/minelaw/id/> .\n"
+        'mlr:ev-x a ml:MineIncident ; ml:date "soon" .\n',
+        encoding="utf-8",
+    )
+    res = run_cli("findings", "--format", fmt, kb=kb)
+    assert res.exit_code == 2
+    assert "run `minelaw check`" in res.output
