@@ -16,6 +16,8 @@ MLR = "https://w3id.org/minelaw/id/"
 GRAPH = "https://w3id.org/minelaw/graph/"
 
 INFERRED_GRAPH = GRAPH + "inferred"
+#: what restricted files add to the inferences; hidden like the restricted files
+INFERRED_RESTRICTED_GRAPH = GRAPH + "inferred-restricted"
 FINDINGS_GRAPH = GRAPH + "findings"
 
 PREFIXES: dict[str, str] = {

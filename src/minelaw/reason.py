@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from .errors import ReasonerUnavailable
-from .namespaces import INFERRED_GRAPH
+from .namespaces import INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH
 
 if TYPE_CHECKING:
     from .store import EmbeddedStore, InputFile
@@ -34,27 +34,47 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 
 
-def materialise(store: ox.Store, files: Sequence[InputFile]) -> int:
-    """Compute OWL 2 RL consequences of ``files`` into ``graph:inferred``; return their count."""
+def _rl_consequences(files: Sequence[InputFile]) -> set[tuple[str, str, str]]:
+    """OWL 2 RL consequences of ``files`` that were not asserted, as N-Triples terms."""
     import reasonable
 
     reasoner = reasonable.PyReasoner()
     for f in files:
         reasoner.load_file(str(f.path))
     base = {tuple(t) for t in reasoner.get_base_triples()}
-    inferred = [t for t in reasoner.reason() if tuple(t) not in base]
-    lines = []
-    for s, p, o in inferred:
+    out = set()
+    for s, p, o in reasoner.reason():
+        if (s, p, o) in base:
+            continue
         # reasonable returns rdflib terms; keep only well-formed RDF (no literal subjects)
         if s.__class__.__name__ == "Literal" or p.__class__.__name__ != "URIRef":
             continue
         if o.__class__.__name__ == "BNode" or s.__class__.__name__ == "BNode":
             continue  # blank nodes do not survive a round trip; the rules never need them
-        lines.append(f"{s.n3()} {p.n3()} {o.n3()} .")
-    graph = ox.NamedNode(INFERRED_GRAPH)
-    if lines:
-        store.load("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-    return len(lines)
+        out.add((s.n3(), p.n3(), o.n3()))
+    return out
+
+
+def materialise(store: ox.Store, files: Sequence[InputFile]) -> int:
+    """Compute OWL 2 RL consequences into ``graph:inferred``; return their count.
+
+    Consequences of public files go to ``graph:inferred``.  What restricted files
+    add (e.g. the inferred types of a restricted individual) goes to
+    ``graph:inferred-restricted``, which is hidden exactly like the restricted
+    files themselves, so nothing confidential leaks through inference.
+    """
+    public = [f for f in files if not f.restricted]
+    inferred = _rl_consequences(public)
+    extra: set[tuple[str, str, str]] = set()
+    if len(public) < len(files):
+        extra = _rl_consequences(files) - inferred
+    for graph, triples in ((INFERRED_GRAPH, inferred), (INFERRED_RESTRICTED_GRAPH, extra)):
+        if triples:
+            data = "\n".join(f"{s} {p} {o} ." for s, p, o in sorted(triples))
+            store.load(
+                data.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph)
+            )
+    return len(inferred) + len(extra)
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import InputError, ParseError, QueryError, StoreError
-from .namespaces import graph_iri, sparql_prefixes
+from .namespaces import INFERRED_RESTRICTED_GRAPH, graph_iri, sparql_prefixes
 from .resources import cache_root, data_dir
 
 #: Bump when the layout of a cached store changes, so old caches are not reused.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
 
@@ -147,6 +147,13 @@ class EmbeddedStore:
         self.cached = cached
         self.include_restricted = include_restricted
         self._hidden = {ox.NamedNode(f.graph) for f in self.files if f.restricted}
+        if self._hidden:
+            self._hidden.add(ox.NamedNode(INFERRED_RESTRICTED_GRAPH))
+
+    @property
+    def hidden_graphs(self) -> set[str]:
+        """Graphs left out unless restricted entries are explicitly included."""
+        return {g.value for g in self._hidden}
 
     def _dataset_args(self) -> dict[str, Any]:
         """Union of all graphs; restricted graphs are left out unless explicitly included."""
