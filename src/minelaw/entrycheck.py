@@ -1,0 +1,645 @@
+"""Validation of submitted entries against the entry shapes and the KB context (issue 7).
+
+Implements DESIGN.md section 6 "Entry validation": the checks are scoped to the
+submitted resources, so their cost does not grow with the knowledge base.
+
+- Structure (needs only the ontology): known classes and properties (with a
+  "did you mean"), literal syntax (real dates, not in the future; counts; numbers; web
+  addresses; SHA-256 of 64 lowercase hex digits), datatypes against ``rdfs:range``,
+  identifier IRIs ``mlr:<id>`` matching ``dcterms:identifier``.
+- Context (bounded SPARQL on the cached store, :class:`KbContext`): identifiers are new
+  (in any graph, restricted included), references exist in the KB or the same
+  submission (a public entry may not refer to a restricted resource), they have the
+  class the property's range requires, concept codes belong to the scheme the CSV
+  mappings name, SHA-256 values match the files given.
+- SHACL: pySHACL on ``rules/entries/*.ttl`` with the new resources as focus nodes and a
+  data graph of the entry triples plus the ontology's class hierarchy and the outgoing
+  triples of referenced resources -- never the whole KB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from . import csvmap, formats
+from .errors import InputError
+from .namespaces import INFERRED_GRAPH, MLR, MLV, PREFIXES
+from .resources import data_dir
+from .store import EmbeddedStore
+
+ML, XSD, RDF, RDFS = PREFIXES["ml"], PREFIXES["xsd"], PREFIXES["rdf"], PREFIXES["rdfs"]
+RDF_TYPE, IDENT = RDF + "type", PREFIXES["dcterms"] + "identifier"
+ALWAYS_ALLOWED = {RDF_TYPE, RDFS + "label", RDFS + "comment", RDFS + "seeAlso"}
+SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass
+class EntryProblem:
+    """One problem in a submitted file (reported, never raised)."""
+
+    check: str
+    message: str
+    hint: str | None = None
+    line: int | None = None
+    column: str | None = None  # CSV column name
+    field: str | None = None  # property, as a prefixed name
+    focus: str | None = None  # the resource concerned
+    value: str | None = None
+    severity: str = "error"
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def val(term: object) -> str:
+    """The IRI or lexical form of a term."""
+    return str(getattr(term, "value", term))
+
+
+def short(iri: str) -> str:
+    for p, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{p}:{iri[len(ns) :]}"
+    return f"<{iri}>"
+
+
+@dataclass
+class Submission:
+    """One submitted file: its triples, where they are written, and its problems."""
+
+    path: Path
+    fmt: str | None = None
+    kind: str | None = None
+    triples: list[ox.Triple] = field(default_factory=list)
+    sha256: str = ""
+    problems: list[EntryProblem] = field(default_factory=list)
+    error: InputError | None = None
+    parsed: formats.Parsed | None = None
+    converted: csvmap.Converted | None = None
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "unreadable"
+        return "invalid" if any(p.severity == "error" for p in self.problems) else "valid"
+
+    def defined(self) -> list[str]:
+        """The KB resources this file adds: typed subjects with an identifier IRI."""
+        seen: dict[str, None] = {}
+        for t in self.triples:
+            if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode):
+                seen.setdefault(t.subject.value, None)
+        return [s for s in seen if s.startswith(MLR)]
+
+    def locate(self, subject: str | None, predicate: str | None) -> tuple[int | None, str | None]:
+        if subject is None:
+            return None, None
+        if self.converted is not None:
+            w = self.converted.where
+            hit = w.get((subject, predicate)) or w.get((subject, None))
+            return hit if hit else (None, None)
+        if self.parsed is not None and not subject.startswith("_:"):
+            return formats.subject_line(self.parsed, subject, predicate), None
+        return None, None
+
+    def report(
+        self,
+        check: str,
+        message: str,
+        hint: str | None = None,
+        subject: str | None = None,
+        predicate: str | None = None,
+        value: str | None = None,
+    ) -> None:
+        line, column = self.locate(subject, predicate)
+        self.problems.append(
+            EntryProblem(
+                check,
+                message,
+                hint,
+                line,
+                column,
+                short(predicate) if predicate else None,
+                short(subject) if subject and not subject.startswith("_:") else None,
+                value,
+            )
+        )
+
+
+# --- the knowledge-base context -------------------------------------------------------------------
+def _values(iris: Iterable[str]) -> str:
+    return " ".join(str(ox.NamedNode(i)) for i in iris)
+
+
+def _chunks(items: Sequence[str], n: int = 400) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+class KbContext:
+    """What validation needs from the store, fetched by bounded SPARQL queries."""
+
+    def __init__(self, store: EmbeddedStore, restricted: bool = False) -> None:
+        self.full = EmbeddedStore(store.store, store.files, store.key, store.cached, True)
+        self.visible = (
+            self.full
+            if restricted
+            else EmbeddedStore(store.store, store.files, store.key, store.cached, False)
+        )
+        self.props: dict[str, str] = {}
+        self.ranges: dict[str, set[str]] = {}
+        self.classes: dict[str, str] = {}
+        self.supers: dict[str, set[str]] = {}
+        for r in self.full.query(
+            "SELECT ?p ?k ?r WHERE { VALUES ?k { owl:ObjectProperty owl:DatatypeProperty "
+            "owl:AnnotationProperty } ?p a ?k OPTIONAL { ?p rdfs:range ?r } }"
+        ).rows:
+            p = r["p"].value  # type: ignore[union-attr]
+            self.props.setdefault(p, r["k"].value.rsplit("#", 1)[-1])  # type: ignore[union-attr]
+            if r.get("r") is not None:
+                self.ranges.setdefault(p, set()).add(r["r"].value)  # type: ignore[union-attr]
+        for r in self.full.query(
+            "SELECT ?c ?l WHERE { ?c a owl:Class OPTIONAL { ?c rdfs:label ?l } }"
+        ).rows:
+            self.classes[r["c"].value] = r["l"].value if r.get("l") else short(r["c"].value)  # type: ignore[union-attr]
+        for r in self.full.query("SELECT ?a ?b WHERE { ?a rdfs:subClassOf ?b }").rows:
+            self.supers.setdefault(r["a"].value, set()).add(r["b"].value)  # type: ignore[union-attr]
+
+    def specific(self, types: set[str]) -> set[str]:
+        """The most specific minelaw classes among ``types``."""
+        own = {t for t in types if t.startswith(ML)}
+        return {t for t in own if not any(t in self.closure([u]) - {u} for u in own)}
+
+    def closure(self, cls: Iterable[str]) -> set[str]:
+        out, todo = set(), list(cls)
+        while todo:
+            c = todo.pop()
+            if c not in out:
+                out.add(c)
+                todo.extend(self.supers.get(c, ()))
+        return out
+
+    def _pairs(
+        self, store: EmbeddedStore, iris: Iterable[str], pattern: str
+    ) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for chunk in _chunks(sorted(set(iris))):
+            q = f"SELECT ?x ?y WHERE {{ VALUES ?x {{ {_values(chunk)} }} {pattern} }}"
+            for r in store.query(q).rows:
+                out.setdefault(r["x"].value, set()).add(r["y"].value)  # type: ignore[union-attr]
+        return out
+
+    def types(self, iris: Iterable[str], visible: bool = True) -> dict[str, set[str]]:
+        """Types (asserted and inferred) of resources asserted in a visible KB graph.
+
+        graph:inferred is left out of the existence test: it also holds inferences about
+        resources of restricted graphs.
+        """
+        pattern = (
+            f"FILTER EXISTS {{ GRAPH ?g {{ ?x a ?any }} FILTER(?g != <{INFERRED_GRAPH}>) }} ?x a ?y"
+        )
+        return self._pairs(self.visible if visible else self.full, iris, pattern)
+
+    def existing(self, iris: Iterable[str]) -> dict[str, set[str]]:
+        """Resources already described in the KB (any graph), with their graphs."""
+        pattern = f"GRAPH ?y {{ ?x ?p ?o }} FILTER(?y != <{INFERRED_GRAPH}>)"
+        return self._pairs(self.full, iris, pattern)
+
+    def schemes(self, iris: Iterable[str]) -> dict[str, set[str]]:
+        return self._pairs(self.visible, iris, "?x skos:inScheme ?y")
+
+    def notations(self, scheme: str) -> list[str]:
+        q = f"SELECT ?n WHERE {{ ?c skos:inScheme <{scheme}> ; skos:notation ?n }} ORDER BY ?n"
+        return self.visible.query(q).values("n")
+
+    def describe(self, iris: Iterable[str]) -> list[ox.Triple]:
+        out = []
+        for chunk in _chunks(sorted(set(iris))):
+            q = f"CONSTRUCT {{ ?x ?p ?o }} WHERE {{ VALUES ?x {{ {_values(chunk)} }} ?x ?p ?o }}"
+            out.extend(self.visible.query(q).triples)
+        return out
+
+    def hierarchy(self) -> list[ox.Triple]:
+        sub = ox.NamedNode(RDFS + "subClassOf")
+        return [
+            ox.Triple(ox.NamedNode(a), sub, ox.NamedNode(b))
+            for a, bs in self.supers.items()
+            for b in bs
+        ]
+
+
+# --- validation -----------------------------------------------------------------------------
+def validate(
+    subs: list[Submission],
+    store: EmbeddedStore,
+    *,
+    restricted: bool = False,
+    files: Sequence[Path] = (),
+) -> None:
+    """Check every readable submission; problems are appended to each one."""
+    readable = [s for s in subs if s.error is None]
+    if not readable:
+        return
+    ctx = KbContext(store, restricted)
+    owner: dict[str, Submission] = {}
+    for s in readable:
+        for iri in s.defined():
+            if iri in owner:
+                s.report(
+                    "identifier",
+                    f"{short(iri)} is also defined in {owner[iri].path}",
+                    "each resource must be defined in one file only",
+                    iri,
+                    RDF_TYPE,
+                )
+            else:
+                owner[iri] = s
+    for s in readable:
+        _check_structure(s, ctx)
+    _check_context(readable, owner, ctx)
+    _check_hashes(readable, files)
+    _check_shapes(readable, owner, ctx)
+
+
+def _check_structure(s: Submission, ctx: KbContext) -> None:
+    """Checks that need only the ontology: classes, properties, literals, identifiers."""
+    defined = s.defined()
+    if not defined:
+        s.report("empty", "the file adds no resources (no mlr:<identifier> with a type)")
+    idents: dict[str, list[str]] = {}
+    today = dt.datetime.now(dt.UTC).date()
+    for t in s.triples:
+        subj, p, o = t.subject, t.predicate.value, t.object
+        sv = subj.value if isinstance(subj, ox.NamedNode) else f"_:{subj}"
+        if isinstance(subj, ox.NamedNode) and not sv.startswith(MLR):
+            s.report(
+                "identifier",
+                f"{short(sv)} is not a minelaw resource IRI",
+                f"name new resources mlr:<identifier> ({MLR}<identifier>)",
+                sv,
+            )
+        if p == IDENT and isinstance(o, ox.Literal):
+            idents.setdefault(sv, []).append(o.value)
+        if p == RDF_TYPE:
+            if isinstance(o, ox.NamedNode) and o.value not in ctx.classes:
+                names = [short(c) for c in ctx.classes]
+                close = difflib.get_close_matches(short(o.value), names, n=1)
+                s.report(
+                    "class",
+                    f"unknown class {short(o.value)}",
+                    f"did you mean {close[0]}?" if close else "use a class of the ontology",
+                    sv,
+                    p,
+                    o.value,
+                )
+            continue
+        kind = ctx.props.get(p)
+        if kind is None and p not in ALWAYS_ALLOWED:
+            close = difflib.get_close_matches(short(p), [short(x) for x in ctx.props], n=1)
+            s.report(
+                "property",
+                f"unknown property {short(p)}",
+                f"did you mean {close[0]}?" if close else "use a property of the ontology",
+                sv,
+                p,
+            )
+            continue
+        if kind == "ObjectProperty" and isinstance(o, ox.Literal):
+            s.report(
+                "value",
+                f"{short(p)} must refer to a resource, not the text {o.value!r}",
+                f"write mlr:{o.value} (or the concept's IRI) instead of a quoted string",
+                sv,
+                p,
+                o.value,
+            )
+        elif kind == "DatatypeProperty" and not isinstance(o, ox.Literal):
+            s.report("value", f"{short(p)} takes a value, not a reference", None, sv, p)
+        if isinstance(o, ox.Literal):
+            _check_literal(s, sv, p, o, ctx.ranges.get(p, set()), today)
+    for sv in defined:
+        local = sv[len(MLR) :]
+        got = idents.get(sv, [])
+        if not csvmap.ID_RE.match(local):
+            s.report(
+                "identifier",
+                f"identifier {local!r} has characters that are not allowed",
+                "use letters, digits, '-', '_' and '.'",
+                sv,
+            )
+        elif not got:
+            s.report(
+                "identifier",
+                f"{short(sv)} has no dcterms:identifier",
+                f'add dcterms:identifier "{local}"',
+                sv,
+            )
+        elif got != [local]:
+            s.report(
+                "identifier",
+                f"dcterms:identifier {got} does not match the IRI's identifier {local!r}",
+                f'write dcterms:identifier "{local}"',
+                sv,
+                IDENT,
+            )
+
+
+_INT_TYPES = {XSD + t for t in ("integer", "nonNegativeInteger", "int", "long")}
+
+
+def _check_literal(
+    s: Submission, sv: str, p: str, o: ox.Literal, ranges: set[str], today: dt.date
+) -> None:
+    v, d = o.value, o.datatype.value
+
+    def bad(msg: str, hint: str | None = None) -> None:
+        s.report("value", msg, hint, sv, p, v)
+
+    if d == XSD + "date":
+        try:
+            day = dt.date.fromisoformat(v) if csvmap.DATE_RE.match(v) else None
+        except ValueError:
+            bad(f"{v!r} is not a real date", "check the day and month (YYYY-MM-DD)")
+            return
+        if day is None:
+            bad(f"{v!r} is not a date in the form YYYY-MM-DD", "e.g. 2021-06-12")
+        elif day > today:
+            bad(
+                f"the date {v} is in the future",
+                "check the year; dates must not be later than today",
+            )
+    elif d == XSD + "dateTime":
+        try:
+            dt.datetime.fromisoformat(v)
+        except ValueError:
+            bad(f"{v!r} is not a date and time", "e.g. 2021-06-12T10:00:00Z")
+    elif d in _INT_TYPES:
+        if not re.fullmatch(r"[+-]?\d+", v):
+            bad(f"{v!r} is not a whole number")
+        elif d == XSD + "nonNegativeInteger" and int(v) < 0:
+            bad(f"{v} is negative", "counts are 0 or more")
+    elif d == XSD + "decimal":
+        try:
+            Decimal(v)
+        except InvalidOperation:
+            bad(f"{v!r} is not a number")
+    elif d == XSD + "anyURI" and not re.fullmatch(r"https?://\S+", v):
+        bad(f"{v!r} is not a web address", "write a full address starting with https://")
+    if p == ML + "sha256" and not SHA_RE.match(v):
+        hint = "write it in lowercase" if SHA_RE.match(v.lower()) else "copy it from `sha256sum`"
+        bad("a SHA-256 must be 64 lowercase hexadecimal characters", hint)
+    xsd_ranges = {r for r in ranges if r.startswith(XSD)}
+    if xsd_ranges and d not in xsd_ranges and not _compatible(d, xsd_ranges):
+        want = sorted(xsd_ranges)[0]
+        bad(
+            f"{short(p)} expects a {short(want)} value, got {short(d)}",
+            f'write "{v}"^^{short(want)}',
+        )
+
+
+def _compatible(d: str, ranges: set[str]) -> bool:
+    lang = RDF + "langString"
+    if d == lang and XSD + "string" in ranges:
+        return True
+    return d in _INT_TYPES and bool(ranges & _INT_TYPES or XSD + "decimal" in ranges)
+
+
+def _check_context(subs: list[Submission], owner: dict[str, Submission], ctx: KbContext) -> None:
+    """Checks against the KB: new identifiers, existing references, ranges, concept schemes."""
+    existing = ctx.existing(owner)
+    for iri, graphs in existing.items():
+        f = ctx.full.file_of_graph(sorted(graphs)[0])
+        where = f.relpath if f else "the knowledge base"
+        owner[iri].report(
+            "identifier",
+            f"{short(iri)} already exists in the knowledge base ({where})",
+            "choose a new identifier; to correct an existing resource, edit its file",
+            iri,
+            RDF_TYPE,
+        )
+    refs: list[tuple[Submission, str, str, str]] = []
+    for s in subs:
+        for t in s.triples:
+            obj, pred = t.object, t.predicate.value
+            if (
+                pred != RDF_TYPE
+                and isinstance(obj, ox.NamedNode)
+                and obj.value.startswith((MLR, MLV))
+            ):
+                sv = val(t.subject) if isinstance(t.subject, ox.NamedNode) else f"_:{t.subject}"
+                refs.append((s, sv, pred, obj.value))
+    outside = {r[3] for r in refs if r[3] not in owner}
+    kb_types = ctx.types(outside)
+    hidden = ctx.types(set(outside) - set(kb_types), visible=False)
+    local_types: dict[str, set[str]] = {}
+    for s in subs:
+        for t in s.triples:
+            if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode):
+                local_types.setdefault(t.subject.value, set()).add(val(t.object))
+    schemes_of = csvmap.concept_schemes()
+    in_scheme = ctx.schemes({r[3] for r in refs if r[3].startswith(MLV)})
+    for s, sv, p, o in refs:
+        if o in owner:
+            types = ctx.closure(local_types.get(o, set()))
+        elif o in kb_types:
+            types = kb_types[o]
+        elif o in hidden:
+            s.report(
+                "reference",
+                f"{short(p)} refers to {short(o)}, which is a restricted resource",
+                "a public entry may only refer to public resources; add it with --restricted",
+                sv,
+                p,
+                short(o),
+            )
+            continue
+        elif o.startswith(MLV) and schemes_of.get(p):
+            scheme = sorted(schemes_of[p])[0]
+            code = o.removeprefix(scheme + "-") if o.startswith(scheme + "-") else short(o)
+            s.report(
+                "concept",
+                f"{code!r} is not a code of the {scheme[len(MLV) :]} scheme",
+                f"use one of: {', '.join(ctx.notations(scheme))}",
+                sv,
+                p,
+                code,
+            )
+            continue
+        else:
+            what = "concept" if o.startswith(MLV) else "resource"
+            s.report(
+                "reference",
+                f"{short(p)} refers to {short(o)}, a {what} that is neither in the knowledge "
+                "base nor in this submission",
+                "check the spelling of the identifier, or add that resource in the same submission",
+                sv,
+                p,
+                short(o),
+            )
+            continue
+        for want in ctx.ranges.get(p, set()):
+            if want.startswith(ML) and want not in types:
+                is_a = " / ".join(sorted(ctx.classes.get(t, short(t)) for t in ctx.specific(types)))
+                s.report(
+                    "reference",
+                    f"{short(p)} must refer to a {ctx.classes.get(want, short(want))}, but "
+                    f"{short(o)} is {('a ' + is_a) if is_a else 'something else'}",
+                    "check that you used the right identifier",
+                    sv,
+                    p,
+                    short(o),
+                )
+        wanted = schemes_of.get(p)
+        if wanted and o.startswith(MLV) and not (in_scheme.get(o, set()) & wanted):
+            scheme = sorted(wanted)[0]
+            codes = ctx.notations(scheme)
+            s.report(
+                "concept",
+                f"{short(o)} is not a code of the {scheme[len(MLV) :]} scheme",
+                f"use one of: {', '.join(codes)}",
+                sv,
+                p,
+                short(o),
+            )
+    for s in subs:
+        _check_preservation(s)
+
+
+def _check_preservation(s: Submission) -> None:
+    by_subject: dict[str, dict[str, list[str]]] = {}
+    for t in s.triples:
+        if isinstance(t.subject, ox.NamedNode):
+            props = by_subject.setdefault(t.subject.value, {})
+            props.setdefault(t.predicate.value, []).append(val(t.object))
+    for sv, props in by_subject.items():
+        pres = props.get(ML + "preservation", [])
+        has_hash = bool(props.get(ML + "sha256"))
+        if MLV + "preservation-preserved" in pres and not has_hash:
+            s.report(
+                "sha256",
+                "the source is marked preserved but has no SHA-256",
+                "add the SHA-256 of the preserved copy (`sha256sum FILE`)",
+                sv,
+                ML + "preservation",
+            )
+        if MLV + "preservation-not-preserved" in pres and has_hash:
+            s.report(
+                "sha256",
+                "the source has a SHA-256 but is marked not preserved",
+                "mark it preserved, or remove the SHA-256 (never record a hash without a copy)",
+                sv,
+                ML + "sha256",
+            )
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_hashes(subs: list[Submission], files: Sequence[Path]) -> None:
+    recorded = {
+        val(t.object): s for s in subs for t in s.triples if t.predicate.value == ML + "sha256"
+    }
+    for f in files:
+        digest = _sha256_file(f)
+        if digest not in recorded:
+            target = subs[0]
+            target.report(
+                "sha256",
+                f"no entry records the SHA-256 of {f} ({digest})",
+                "copy that value into the source's SHA-256, or check that you gave the right file",
+            )
+    for s in subs:
+        if s.converted is None:
+            continue
+        for subject, rel, line, col in s.converted.files:
+            path = rel if rel.is_absolute() else s.path.parent / rel
+            before = len(s.problems)
+            if not path.is_file():
+                s.report("sha256", f"the file {rel} does not exist", None, subject)
+            else:
+                digest = _sha256_file(path)
+                given = [
+                    val(t.object)
+                    for t in s.triples
+                    if val(t.subject) == subject and t.predicate.value == ML + "sha256"
+                ]
+                if given != [digest]:
+                    s.report(
+                        "sha256",
+                        f"the SHA-256 of {rel} is {digest}, not the one given",
+                        "copy the computed value into the sha256 column",
+                        subject,
+                    )
+            for p in s.problems[before:]:
+                p.line, p.column, p.field = line, col, col
+
+
+def _check_shapes(subs: list[Submission], owner: dict[str, Submission], ctx: KbContext) -> None:
+    """pySHACL on the entry shapes, focus nodes = the new resources only."""
+    shape_files = sorted((data_dir("rules") / "entries").glob("*.ttl"))
+    if not shape_files or not owner:
+        return
+    import pyshacl
+    import rdflib
+
+    shapes = rdflib.Graph()
+    for f in shape_files:
+        shapes.parse(f, format="turtle")
+    triples = [t for s in subs for t in s.triples]
+    refs = {
+        t.object.value
+        for t in triples
+        if isinstance(t.object, ox.NamedNode) and t.object.value not in owner
+    }
+    context = ctx.describe(refs) + ctx.hierarchy()
+    nt = "".join(f"{t} .\n" for t in triples + context)
+    data = rdflib.Graph()
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-formed literals: ours
+    data.parse(data=nt, format="nt")
+    reported = {(p.focus, p.field) for s in subs for p in s.problems}
+    _, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+        focus_nodes=[rdflib.URIRef(i) for i in owner],
+    )
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        focus = str(report.value(r, SH.focusNode))
+        sev = str(report.value(r, SH.resultSeverity)).rsplit("#", 1)[-1].lower()
+        path = report.value(r, SH.resultPath)
+        prop = str(path) if isinstance(path, rdflib.URIRef) else None
+        msg = str(report.value(r, SH.resultMessage) or "constraint violated")
+        value = report.value(r, SH.value)
+        sub = owner.get(focus, subs[0])
+        if (short(focus), short(prop) if prop else None) in reported:
+            continue  # already reported in plainer words by the checks above
+        col = sub.converted and prop and _column_name(sub, prop)
+        sub.report("shape", msg, None, focus, prop, str(value) if value is not None else None)
+        sub.problems[-1].severity = {"violation": "error", "warning": "warning"}.get(sev, "info")
+        if col:
+            sub.problems[-1].column = col
+
+
+def _column_name(sub: Submission, prop: str) -> str | None:
+    mapping = csvmap.load_mappings().get(sub.kind or "")
+    col = mapping.column_of(prop) if mapping else None
+    return col.name if col else None
