@@ -1,0 +1,200 @@
+"""``minelaw serve`` and ``minelaw push`` (DESIGN.md section 5; SPARQL 1.1 Protocol and
+SPARQL 1.1 Graph Store HTTP Protocol).  Registered on the main group in :mod:`minelaw.cli`."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from .cli import Ctx, handle_errors, progress_bar
+from .errors import UsageError
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free).")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=float,
+    help="Seconds a query may run before it is cancelled (HTTP 503).",
+)
+@click.option(
+    "--max-rows",
+    default=10_000,
+    show_default=True,
+    type=int,
+    help="Most rows (or triples) in one answer; longer answers are cut.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Query worker processes (queries that run at the same time).",
+)
+@click.option(
+    "--include-restricted",
+    is_flag=True,
+    help="Serve restricted graphs to requests with the bearer token of --token-file.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="File holding the bearer token (one line; chmod 600).",
+)
+@click.option("--allow-service", is_flag=True, help="Allow SERVICE (federated queries).")
+@click.option("--cors", is_flag=True, help="Allow cross-origin requests to /sparql.")
+@click.option("--no-ui", is_flag=True, help="Serve /sparql only, without the web pages.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+@click.pass_obj
+@handle_errors
+def serve(
+    obj: Ctx,
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    workers: int,
+    include_restricted: bool,
+    token_file: Path | None,
+    allow_service: bool,
+    cors: bool,
+    no_ui: bool,
+    quiet: bool,
+) -> None:
+    """Serve the KB read-only over the SPARQL 1.1 Protocol, with a web UI.
+
+    The endpoint is /sparql (GET ?query=, POST form or application/sparql-query);
+    answers in SPARQL JSON, XML, CSV or TSV, and Turtle, N-Triples, JSON-LD or
+    RDF/XML for CONSTRUCT/DESCRIBE.  Updates are refused (403), and so is SERVICE
+    unless --allow-service.  The web UI at / is a SPARQL editor with the saved
+    queries; /findings lists candidate breaches; /validate checks an entry file.
+    Restricted graphs are served only with --include-restricted --token-file and a
+    request header "Authorization: Bearer <token>".
+
+    \b
+    Examples:
+      minelaw serve
+      minelaw serve --port 8080 --timeout 30 --max-rows 50000
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE {?s ?p ?o} LIMIT 5' \\
+          http://127.0.0.1:8000/sparql
+    """
+    from .endpoint import load_token, make_server
+    from .store import open_kb
+
+    if obj.endpoint:
+        raise UsageError(
+            "serve publishes the local KB; --endpoint is for reading commands",
+            hint="drop --endpoint, or query the remote endpoint directly",
+        )
+    token = None
+    if include_restricted:
+        if token_file is None:
+            raise UsageError("--include-restricted needs --token-file FILE")
+        token = load_token(token_file)
+    elif token_file is not None:
+        raise UsageError("--token-file only makes sense with --include-restricted")
+    with progress_bar("loading") as prog:
+        store = open_kb(obj.kb, progress=prog)
+    server, config = make_server(
+        store,
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        workers=workers,
+        include_restricted=include_restricted,
+        token=token,
+        allow_service=allow_service,
+        cors=cors,
+        quiet=quiet,
+        ui=not no_ui,
+        kb=obj.kb,
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    bound_host, bound_port = server.server_address[:2]
+    if isinstance(bound_host, bytes):
+        bound_host = bound_host.decode()
+    base = f"http://{bound_host}:{bound_port}"
+    click.echo(f"minelaw: serving {obj.kb} ({store.count_quads()} quads)", err=True)
+    click.echo(f"  SPARQL endpoint: {base}/sparql", err=True)
+    if not no_ui:
+        click.echo(f"  web UI:          {base}/", err=True)
+    click.echo(f"listening on {base}", err=True)  # tests wait for this line
+    sys.stderr.flush()
+    try:
+        server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        config.pool.close()
+        click.echo("minelaw: stopped", err=True)
+
+
+@click.command()
+@click.option(
+    "--store-url",
+    default=None,
+    metavar="URL",
+    help="Graph Store Protocol URL (default: the query URL with /query -> /store, as in "
+    "Oxigraph server).",
+)
+@click.option(
+    "--include-restricted",
+    is_flag=True,
+    help="Also push restricted graphs (files under restricted/). Off by default.",
+)
+@click.pass_obj
+@handle_errors
+def push(obj: Ctx, store_url: str | None, include_restricted: bool) -> None:
+    """Load the KB into a remote store over the SPARQL 1.1 Graph Store HTTP Protocol.
+
+    Needs the global --endpoint URL (the query endpoint).  Each KB and ontology file
+    goes into its own named graph (PUT ?graph=<iri> replaces it), plus graph:inferred
+    with the OWL 2 RL consequences; minelaw graphs that are no longer in the KB are
+    deleted.  Queries assume the remote default graph is the union of all graphs
+    (Oxigraph server: --union-default-graph; see docs/architecture.md for others).
+
+    \b
+    Examples:
+      oxigraph serve --location ./remote-db --bind 127.0.0.1:7878 --union-default-graph
+      minelaw --endpoint http://127.0.0.1:7878/query push
+      minelaw --endpoint http://HOST:3030/ds/sparql push --store-url http://HOST:3030/ds/data
+      minelaw --endpoint http://127.0.0.1:7878/query query party-status ...
+    """
+    from .remote import push as do_push
+    from .remote import store_url_for
+    from .store import open_kb
+
+    if not obj.endpoint:
+        raise UsageError(
+            "push needs the remote query endpoint: minelaw --endpoint URL push",
+            hint="for Oxigraph server: --endpoint http://HOST:PORT/query",
+        )
+    target = store_url or store_url_for(obj.endpoint)
+    t0 = time.perf_counter()
+    with progress_bar("loading") as prog:
+        store = open_kb(obj.kb, progress=prog)
+    with progress_bar("pushing") as prog:
+        report = do_push(
+            store, obj.endpoint, target, include_restricted=include_restricted, progress=prog
+        )
+    click.echo(
+        f"pushed {report.graphs} graphs ({report.triples} triples) to {target} "
+        f"in {report.seconds:.2f} s (total {time.perf_counter() - t0:.2f} s)"
+    )
+    for g in report.removed:
+        click.echo(f"  removed stale graph <{g}>")

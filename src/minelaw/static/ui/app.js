@@ -1,0 +1,75 @@
+/* minelaw web UI: YASGUI on this server's /sparql, plus the saved-query list.
+   No external requests: the LOV/prefix.cc autocompleters are switched off. */
+(function () {
+  "use strict";
+  var endpoint = window.location.origin + "/sparql";
+  var errorEl = document.getElementById("ui-error");
+
+  function showError(message) {
+    errorEl.textContent = message;
+    errorEl.hidden = false;
+  }
+
+  if (typeof Yasgui === "undefined") {
+    showError("The query editor could not be loaded (static/yasgui/yasgui.min.js).");
+    return;
+  }
+
+  var welcome = [
+    "# Welcome to the minelaw SPARQL endpoint (read-only).",
+    "# Press the run button to list the knowledge base's graphs and their sizes.",
+    "# Saved queries are listed on the left; each opens in its own tab.",
+    "SELECT ?graph (COUNT(*) AS ?triples)",
+    "WHERE { GRAPH ?graph { ?s ?p ?o } }",
+    "GROUP BY ?graph",
+    "ORDER BY ?graph",
+  ].join("\n");
+
+  var yasgui = new Yasgui(document.getElementById("yasgui"), {
+    requestConfig: { endpoint: endpoint, method: "POST" },
+    copyEndpointOnNewTab: true,
+    persistenceId: null,
+    populateFromUrl: false,
+    autofocus: false,
+    tabName: "Welcome",
+    endpointCatalogueOptions: {
+      getData: function () {
+        return [{ endpoint: endpoint }];
+      },
+    },
+    yasqe: { value: welcome, autocompleters: ["variables"] },
+  });
+  window.minelawYasgui = yasgui;
+
+  function openTab(name, text) {
+    var defaults = Yasgui.Tab.getDefaults();
+    var tab = yasgui.addTab(true, Object.assign({}, defaults, {
+      name: name,
+      requestConfig: Object.assign({}, defaults.requestConfig, { endpoint: endpoint }),
+    }));
+    tab.setQuery(text);
+    return tab;
+  }
+
+  var forms = document.querySelectorAll("form.saved-query");
+  Array.prototype.forEach.call(forms, function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      errorEl.hidden = true;
+      var name = form.getAttribute("data-name");
+      var params = new URLSearchParams(new FormData(form));
+      fetch("/api/queries/" + encodeURIComponent(name) + "?" + params.toString())
+        .then(function (resp) {
+          return resp.text().then(function (text) {
+            if (!resp.ok) {
+              throw new Error(text);
+            }
+            openTab(name, text);
+          });
+        })
+        .catch(function (err) {
+          showError(err.message);
+        });
+    });
+  });
+})();

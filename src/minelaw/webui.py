@@ -1,0 +1,270 @@
+"""The web pages of ``minelaw serve`` (the SPARQL protocol itself is in :mod:`minelaw.endpoint`).
+
+- ``/``: YASGUI (vendored under ``static/yasgui``, MIT; nothing is fetched from a CDN)
+  talking to ``/sparql``, with the saved queries (``queries/*.rq``) listed beside it;
+  opening one binds its parameters on the server (:func:`minelaw.query.bind`) and
+  opens it in a new tab;
+- ``/api/queries`` (JSON list) and ``/api/queries/<name>?param=value`` (bound text);
+- ``/findings``: the candidate breaches, each linking to ``/briefs/<id>.html``
+  (needs :mod:`minelaw.findings` and :mod:`minelaw.briefs`);
+- ``/validate``: upload an entry file and read ``minelaw validate``'s messages
+  (needs :mod:`minelaw.intake`); nothing is written.
+
+Templates are Jinja2 with autoescaping on (DESIGN.md section 7: evidence text is
+untrusted); every page is sent with a Content-Security-Policy that allows scripts
+and styles from this server only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import mimetypes
+import re
+import tempfile
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
+from pathlib import Path
+from typing import Any
+
+from .endpoint import Answer, _text
+from .errors import MinelawError
+
+STATIC = Path(__file__).resolve().parent / "static"
+_SERVED = ("yasgui", "ui")  # sub-folders of static/ that are served (templates are not)
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,200}")
+
+
+def _optional(module: str) -> Any | None:
+    """A sibling module that another developer provides, or None while it does not exist."""
+    try:
+        return importlib.import_module(f"minelaw.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"minelaw.{module}":
+            return None
+        raise
+
+
+class WebUI:
+    """Routes of the web interface; each returns an :class:`~minelaw.endpoint.Answer`."""
+
+    max_upload = 10 << 20  # 10 MiB per uploaded entry file
+
+    def __init__(self, store: Any, kb: Path) -> None:
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        from . import __version__
+
+        self.store = store
+        self.kb = kb
+        self.env = Environment(
+            loader=FileSystemLoader(str(STATIC / "templates")),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+        self.env.globals["version"] = __version__
+        self._findings: list[Any] | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def page(self, template: str, status: int = 200, **ctx: Any) -> Answer:
+        html = self.env.get_template(template).render(**ctx)
+        return Answer(
+            status,
+            "text/html; charset=utf-8",
+            html.encode(),
+            {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer"},
+        )
+
+    def not_found(self, what: str) -> Answer:
+        return self.page("message.html", 404, title="Not found", message=what)
+
+    def _json(self, obj: object) -> Answer:
+        return Answer(200, "application/json", json.dumps(obj, ensure_ascii=False).encode())
+
+    # -- GET ---------------------------------------------------------------------------------
+    def get(self, path: str, params: dict[str, list[str]]) -> Answer:
+        if path in ("/", "/index.html"):
+            return self.page("index.html", queries=self._queries())
+        if path.startswith("/static/"):
+            return self.static(path[len("/static/") :])
+        if path == "/api/queries":
+            return self._json(self._queries())
+        if path.startswith("/api/queries/"):
+            return self.bound_query(path[len("/api/queries/") :], params)
+        if path == "/findings":
+            return self.findings_page()
+        m = re.fullmatch(r"/briefs/(.+)\.html", path)
+        if m:
+            return self.brief(m.group(1))
+        if path == "/validate":
+            return self.page("validate.html", available=_optional("intake") is not None)
+        if path == "/favicon.ico":
+            return Answer(204, "image/x-icon", b"")
+        return self.not_found(f"There is no page at {path}.")
+
+    def post(self, path: str, ctype: str, headers: Any, body: bytes) -> Answer:
+        if path == "/validate":
+            return self.validate(ctype, headers, body)
+        return _text(405, "POST is accepted at /sparql and /validate only")
+
+    def static(self, rel: str) -> Answer:
+        parts = Path(rel).parts
+        if not parts or parts[0] not in _SERVED or ".." in parts:
+            return _text(404, "not found")
+        path = (STATIC / rel).resolve()
+        if not path.is_file() or STATIC.resolve() not in path.parents:
+            return _text(404, "not found")
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype == "application/javascript":
+            ctype += "; charset=utf-8"
+        return Answer(200, ctype, path.read_bytes(), {"Cache-Control": "max-age=3600"})
+
+    # -- saved queries ---------------------------------------------------------------------
+    def _queries(self) -> list[dict[str, Any]]:
+        from .query import saved_queries
+
+        return [
+            {
+                "name": q.name,
+                "title": q.title or q.name,
+                "description": q.description,
+                "params": [
+                    {"name": p.name, "type": p.type, "description": p.description} for p in q.params
+                ],
+            }
+            for q in saved_queries().values()
+        ]
+
+    def bound_query(self, name: str, params: dict[str, list[str]]) -> Answer:
+        """The text of a saved query with its parameters bound; unbound (as $vars) if none given."""
+        from .query import bind, saved_queries
+
+        saved = saved_queries()
+        if name not in saved:
+            return _text(404, f"no saved query {name!r}")
+        q = saved[name]
+        values = {k: v[0] for k, v in params.items() if v and v[0] != ""}
+        try:
+            text = bind(q, values) if values else q.text
+        except MinelawError as exc:
+            return _text(400, str(exc))
+        return Answer(200, "application/sparql-query; charset=utf-8", _with_header(text).encode())
+
+    # -- findings and briefs -----------------------------------------------------------------
+    def _compute_findings(self) -> list[Any] | None:
+        mod = _optional("findings")
+        if mod is None or not hasattr(mod, "compute"):
+            return None
+        if self._findings is None:  # the KB of a running server does not change
+            self._findings = list(mod.compute(self.store))
+        return self._findings
+
+    def findings_page(self) -> Answer:
+        findings = self._compute_findings()
+        if findings is None:
+            return self.page(
+                "message.html",
+                503,
+                title="Findings",
+                message="Findings are not available in this version of minelaw "
+                "(the module minelaw.findings is missing).",
+            )
+        rows = [f.to_json() for f in findings]
+        return self.page("findings.html", findings=rows)
+
+    def brief(self, fid: str) -> Answer:
+        if not _ID.fullmatch(fid):
+            return self.not_found("No such finding.")
+        findings = self._compute_findings()
+        briefs = _optional("briefs")
+        if findings is None or briefs is None or not hasattr(briefs, "render_html"):
+            return self.page(
+                "message.html", 503, title="Briefs", message="Briefs are not available yet."
+            )
+        for f in findings:
+            if f.to_json().get("id") == fid:
+                html = briefs.render_html(f, self.store)
+                return Answer(
+                    200,
+                    "text/html; charset=utf-8",
+                    html.encode(),
+                    {"Content-Security-Policy": CSP},
+                )
+        return self.not_found(f"No finding with the identifier {fid}.")
+
+    # -- validation --------------------------------------------------------------------------
+    def validate(self, ctype: str, headers: Any, body: bytes) -> Answer:
+        intake = _optional("intake")
+        if intake is None:
+            return self.page("validate.html", 503, available=False)
+        if ctype != "multipart/form-data":
+            return _text(415, "upload the file as multipart/form-data (field 'file')")
+        upload = _multipart_file(headers.get("Content-Type", ""), body)
+        if upload is None:
+            return self.page("validate.html", 400, available=True, error="Choose a file first.")
+        filename, content = upload
+        suffix = Path(filename).suffix.lower()
+        if suffix not in (".ttl", ".jsonld", ".json", ".csv", ".nt"):
+            return self.page(
+                "validate.html",
+                400,
+                available=True,
+                error="Upload a Turtle (.ttl), JSON-LD (.jsonld) or CSV (.csv) file.",
+            )
+        with tempfile.TemporaryDirectory(prefix="minelaw-validate-") as tmp:
+            # the name on disk comes from the suffix only, never from the uploaded name
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(content)
+            try:
+                messages, ok = _run_intake(intake, path, self.kb, self.store)
+            except MinelawError as exc:
+                messages, ok = [str(exc)], False
+        messages = [m.replace(str(path), filename) for m in messages]
+        return self.page(
+            "validate.html", available=True, filename=filename, messages=messages, ok=ok
+        )
+
+
+def _with_header(text: str) -> str:
+    """The query with its ``#`` header first, then the PREFIX lines it needs, then the body."""
+    from .namespaces import PREFIXES
+
+    lines = text.splitlines(keepends=True)
+    n = 0
+    while n < len(lines) and lines[n].startswith("#"):
+        n += 1
+    body = "".join(lines[n:])
+    used = [p for p in PREFIXES if re.search(rf"(?<![\w-]){re.escape(p)}:", body)]
+    prefixes = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in used)
+    return "".join(lines[:n]) + prefixes + body
+
+
+def _multipart_file(content_type: str, body: bytes) -> tuple[str, bytes] | None:
+    """The first file field of a multipart/form-data body: (client file name, bytes)."""
+    msg = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    if not msg.is_multipart():
+        return None
+    for part in msg.iter_parts():
+        assert isinstance(part, Message)
+        name = part.get_filename()
+        if name:
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes) and payload:
+                return Path(name).name, payload
+    return None
+
+
+def _run_intake(intake: Any, path: Path, kb: Path, store: Any) -> tuple[list[str], bool]:
+    """Validate one file exactly as ``minelaw validate`` does; (report lines, valid?).
+
+    The context checks run against the server's *public* store, so that messages
+    never reveal restricted entries.
+    """
+    subs = intake.run_validate([path], kb, store=store)
+    return intake.render_text(subs).splitlines(), intake.exit_code(subs) == 0

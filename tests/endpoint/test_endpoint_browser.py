@@ -1,0 +1,122 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright, headless.
+
+Skipped when playwright or /usr/bin/chromium are missing (`.ci/run` installs both).
+Leaves a screenshot in $MINELAW_UI_SCREENSHOT (default: the test's tmp folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from .endpoint_support import Server
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("MINELAW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def page(serve: Callable[..., Server]) -> Iterator[tuple[object, Server, list[str]]]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"chromium not found at {CHROMIUM}")
+    server = serve("--quiet", "--workers", "2")
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        pg = context.new_page()
+        outside: list[str] = []
+
+        def guard(route) -> None:  # type: ignore[no-untyped-def]
+            # nothing may be fetched from anywhere but our own server
+            if route.request.url.startswith(server.url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        pg.route("**/*", guard)
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.goto(server.url + "/", wait_until="networkidle")
+        yield pg, server, outside
+        context.close()
+        browser.close()
+    assert errors == [], errors
+
+
+def test_ui_runs_a_saved_query_and_shows_rows(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pg, server, outside = page
+    assert pg.title().startswith("Query")
+    # the welcome tab is there; open a saved query without parameters
+    form = pg.locator("form.saved-query[data-name='record-handovers']")
+    form.locator("button").click()
+    pg.wait_for_function(
+        "() => { const y = window.minelawYasgui; const t = y && y.getTab();"
+        " return t && t.getYasqe().getValue().includes('ml:RecordHandover'); }",
+        timeout=10_000,
+    )
+    pg.locator(".tabPanel.active .yasqe_queryButton").click()
+    rows = pg.locator(".tabPanel.active .yasr table tbody tr")
+    rows.first.wait_for(timeout=15_000)
+    assert rows.count() >= 1
+    text = pg.locator(".tabPanel.active .yasr").inner_text()
+    assert "handover" in text
+    shot = Path(os.environ.get("MINELAW_UI_SCREENSHOT") or tmp_path / "ui.png")
+    pg.screenshot(path=str(shot), full_page=False)
+    assert shot.stat().st_size > 10_000
+    assert outside == [], outside
+
+
+def test_ui_parameter_form_binds_values(page) -> None:  # type: ignore[no-untyped-def]
+    pg, server, outside = page
+    form = pg.locator("form.saved-query[data-name='sources-by-grade']")
+    form.locator("input[name='reliability']").fill("B")
+    form.locator("input[name='credibility']").fill("3")
+    form.locator("button").click()
+    pg.wait_for_function(
+        "() => window.minelawYasgui.getTab().getYasqe().getValue()"
+        ".includes('^^<http://www.w3.org/2001/XMLSchema#integer>')",
+        timeout=10_000,
+    )
+    pg.locator(".tabPanel.active .yasqe_queryButton").click()
+    pg.locator(".tabPanel.active .yasr table tbody tr").first.wait_for(timeout=15_000)
+    # a bad value shows the server's message instead of opening a tab
+    form.locator("input[name='credibility']").fill("three")
+    form.locator("button").click()
+    err = pg.locator("#ui-error")
+    err.wait_for(state="visible", timeout=10_000)
+    assert "not a valid xsd:integer" in err.inner_text()
+    assert outside == [], outside
+
+
+def test_ui_opens_a_brief_from_the_findings_list(page) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("minelaw.briefs")
+    pg, server, outside = page
+    pg.goto(server.url + "/findings", wait_until="networkidle")
+    links = pg.locator("table.list a")
+    if links.count() == 0:
+        pytest.skip("the bundled KB yields no findings")
+    fid = links.first.inner_text()
+    links.first.click()
+    pg.wait_for_load_state("networkidle")
+    assert pg.url.endswith(".html") and "/briefs/" in pg.url
+    assert fid.split("--")[0] in pg.content()
+    shot = os.environ.get("MINELAW_UI_SCREENSHOT")
+    if shot:
+        pg.screenshot(path=shot.replace(".png", "-brief.png"))
+    assert outside == [], outside
