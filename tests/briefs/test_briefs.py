@@ -1,0 +1,194 @@
+"""Case briefs (minelaw.briefs): golden Markdown and HTML, PDF text, escaping, the CLI.
+
+The briefs are rendered from the fictional world of the rule tests
+(tests/rules/_world.ttl plus a few cases), not from the case KB, so that the
+golden files change only when the law, the rules or the templates change.
+Regenerate them with ``MINELAW_UPDATE_GOLDEN=1 pytest tests/briefs`` and review
+the diff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CASES = ["CIHL-R83-004.ttl", "CCW-APII-1996-art10-001.ttl", "ECHR-1950-art2-001.ttl"]
+GOLDEN_IDS = [
+    "CIHL-R83--QQA--place-qq-south",
+    "CCW-APII-1996-art10--QQA--place-qq-south",
+    "ECHR-1950-art2--QQB--place-qq-south",
+]
+FIXED = {"generated": dt.date(2024, 1, 31), "kb": {"version": "golden", "triples": 0}}
+HEADINGS = [
+    "Question presented",
+    "Short answer",
+    "Applicable law",
+    "Jurisdiction and applicability",
+    "Facts",
+    "Elements",
+    "Counter-positions",
+    "Evidence gaps",
+    "Sensitivity",
+    "Sources",
+    "Method",
+    "Status of this brief",
+]
+
+
+def make_kb(folder: Path, cases: list[str], replace: tuple[str, str] | None = None) -> Path:
+    shutil.copytree(ROOT / "kb" / "law", folder / "law")
+    shutil.copy(ROOT / "tests" / "rules" / "_world.ttl", folder / "world.ttl")
+    for name in cases:
+        text = (ROOT / "tests" / "rules" / name).read_text(encoding="utf-8")
+        if replace:
+            assert replace[0] in text
+            text = text.replace(*replace)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from minelaw.findings import collect, compute
+    from minelaw.store import open_kb
+
+    kb = make_kb(tmp_path_factory.mktemp("briefs-kb"), CASES)
+    store = open_kb(kb)
+    ctx = collect(store)
+    return kb, store, ctx, {f.id: f for f in compute(store, ctx=ctx)}
+
+
+def _check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("MINELAW_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return
+    assert path.is_file(), f"missing golden file {path}; run with MINELAW_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{name} differs from its golden file; if the change is intended, rerun with "
+        "MINELAW_UPDATE_GOLDEN=1 and review the diff"
+    )
+
+
+@pytest.mark.parametrize("fid", GOLDEN_IDS)
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_golden(world, fid: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    from minelaw.briefs import render
+
+    _, store, ctx, found = world
+    assert fid in found, sorted(found)
+    text = render(found[fid], store, fmt, ctx, **FIXED)
+    assert isinstance(text, str)
+    positions = [text.find(h) for h in HEADINGS]
+    assert -1 not in positions and positions == sorted(positions), "sections out of order"
+    assert "not a legal determination" in text
+    _check_golden(f"{fid}.{fmt}", text)
+
+
+def test_brief_content(world) -> None:  # type: ignore[no-untyped-def]
+    from minelaw.briefs import brief_context
+
+    _, store, ctx, found = world
+    b = brief_context(found["CCW-APII-1996-art10--QQA--place-qq-south"], store, ctx, **FIXED)
+    # a requirement is phrased by fulfilment ("met" = the breach element holds = not fulfilled)
+    phrasing = {"met": "Not fulfilled", "unknown": "Unknown whether fulfilled", "not_met": "Ful"}
+    reqs = [e for e in b["elements"] if e["role"] == "requirement"]
+    assert reqs and all(e["status_text"].startswith(phrasing[e["status"]]) for e in reqs)
+    assert not any(
+        "fulfilled" in e["status_text"] for e in b["elements"] if e["role"] != "requirement"
+    )
+    assert b["law"][0]["in_force"] == "10 July 2000"
+    assert "entered into force" in b["law"][0]["citation"]
+    # claims are attributed; the thresholds come from the store
+    claims = [f for f in b["facts"] if f["is_claim"]]
+    assert claims and all(c["claimant"] for c in claims)
+    assert [t["level"] for t in b["thresholds"]][-1] == "clear_and_convincing"
+    assert b["map_svg"].startswith("<svg") and b["timeline_svg"].startswith("<svg")
+    assert b["coordinates_approximate"]
+
+
+def test_html_escapes_untrusted_text(tmp_path: Path) -> None:
+    from minelaw.briefs import render
+    from minelaw.findings import collect, compute
+    from minelaw.store import open_kb
+
+    evil = "<script>alert('x')</script><b>bold</b> & [link](javascript:alert(1))"
+    kb = make_kb(
+        tmp_path / "kb",
+        ["CIHL-R83-004.ttl"],
+        ("Qaland's forces laid mines in Southville while withdrawing.", evil),
+    )
+    store = open_kb(kb)
+    ctx = collect(store)
+    (f,) = [f for f in compute(store, ctx=ctx) if f.id.startswith("CIHL-R83--")]
+    html = render(f, store, "html", ctx, **FIXED)
+    assert isinstance(html, str)
+    assert "<script" not in html and "<b>bold" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt; &amp;" in html
+    md = render(f, store, "md", ctx, **FIXED)
+    assert isinstance(md, str)
+    # every markup character of the claim is backslash-escaped (inert in CommonMark)
+    assert not re.search(r"(?<!\\)[<>]", md.split("## 5. Facts")[1].split("## 6.")[0])
+    assert "\\<script\\>" in md and "\\](javascript" in md
+
+
+def test_pdf_has_the_sections(world) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("weasyprint")
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    from minelaw.briefs import render
+
+    _, store, ctx, found = world
+    pdf = render(found[GOLDEN_IDS[0]], store, "pdf", ctx, **FIXED)
+    assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF")
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    text = " ".join(text.split())
+    for h in HEADINGS:
+        assert h in text, h
+    assert "Qaland" in text and "reasonable grounds to believe" in text
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
+def test_cli_brief_all(world, run_cli, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    if fmt == "pdf":
+        pytest.importorskip("weasyprint")
+    kb, _, _, found = world
+    out = tmp_path / "out"
+    res = run_cli("brief", "--all", "--format", fmt, "--out", str(out), kb=kb)
+    assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in out.iterdir())
+    assert files == sorted([f"{i}.{fmt}" for i in found] + [f"index.{fmt}"])
+    if fmt != "pdf":
+        index = (out / f"index.{fmt}").read_text(encoding="utf-8")
+        for fid in found:
+            assert f"{fid}.{fmt}" in index
+
+
+def test_cli_brief_ids_and_errors(world, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    kb, _, _, found = world
+    out = tmp_path / "one"
+    res = run_cli("brief", GOLDEN_IDS[0], "--format", "md", "--out", str(out), kb=kb)
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == [f"{GOLDEN_IDS[0]}.md", "index.md"]
+    res = run_cli("brief", "no-such-finding", "--out", str(out), kb=kb)
+    assert res.exit_code == 2
+    assert "known ids" in res.output and GOLDEN_IDS[0] in res.output
+    res = run_cli("brief", "--out", str(out), kb=kb)
+    assert res.exit_code == 2
+
+
+def test_file_names_are_sanitised() -> None:
+    from minelaw.briefs import file_stem
+
+    assert file_stem("CIHL-R83--QQA--place-x") == "CIHL-R83--QQA--place-x"
+    assert "/" not in file_stem("../../etc/passwd") and not file_stem("../x").startswith(".")
+    assert file_stem("") == "finding"
