@@ -173,9 +173,16 @@ def check(obj: Ctx, no_dl: bool, quiet: bool) -> None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--include-restricted",
+    is_flag=True,
+    help="Also query restricted entries (entries/restricted/), left out by default.",
+)
 @click.pass_obj
 @handle_errors
-def query(obj: Ctx, query_arg: str, params: tuple[str, ...], fmt: str) -> None:
+def query(
+    obj: Ctx, query_arg: str, params: tuple[str, ...], fmt: str, include_restricted: bool = False
+) -> None:
     """Run a SPARQL query: a saved query NAME, a .rq FILE, or a query string.
 
     The default graph is the union of all graphs; GRAPH ?g reaches each file's
@@ -213,7 +220,7 @@ def query(obj: Ctx, query_arg: str, params: tuple[str, ...], fmt: str) -> None:
             f"{query_arg!r} is neither a saved query, a .rq file nor a SPARQL query",
             hint="`minelaw queries` lists the saved queries",
         )
-    res = obj.store().query(sparql_prefixes() + text)
+    res = obj.store(include_restricted=include_restricted).query(sparql_prefixes() + text)
     click.echo(render_result(res, fmt), nl=False)
 
 
@@ -331,6 +338,108 @@ def findings(
     click.echo(render_findings_table(docs))
 
 
+@cli.command("brief")
+@click.argument("ids", nargs=-1, metavar="(--all | ID...)")
+@click.option("--all", "all_", is_flag=True, help="A brief for every finding.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "pdf"]),
+    default="html",
+    show_default=True,
+    help="pdf needs the 'pdf' extra (WeasyPrint).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("briefs"),
+    show_default=True,
+    help="Folder for the briefs and index.<format> (created if missing).",
+)
+@click.option(
+    "--exclude-claim",
+    "exclude_claims",
+    multiple=True,
+    metavar="ID",
+    help="What-if: brief the findings as they stand without this claim. Repeatable.",
+)
+@click.option(
+    "--exclude-source",
+    "exclude_sources",
+    multiple=True,
+    metavar="ID",
+    help="What-if: brief the findings as they stand without this source. Repeatable.",
+)
+@click.pass_obj
+@handle_errors
+def brief(
+    obj: Ctx,
+    ids: tuple[str, ...],
+    all_: bool,
+    fmt: str,
+    out: Path,
+    exclude_claims: tuple[str, ...],
+    exclude_sources: tuple[str, ...],
+) -> None:
+    """Render case briefs: one memo per finding (candidate breach), plus an index.
+
+    Each brief states the question, the short answer and standard of proof, the
+    law (OSCOLA citations), applicability, the facts footnoted to graded sources,
+    the elements one by one, counter-positions, evidence gaps, sensitivity and
+    the method.  File names are the finding ids; `minelaw findings` lists them.
+    $MINELAW_BRIEF_DATE (YYYY-MM-DD) fixes the generation date.
+
+    \b
+    Examples:
+      minelaw brief --all
+      minelaw brief --all --format pdf --out /tmp/briefs
+      minelaw brief CIHL-R83--QQA--place-qq-south --format md
+    """
+    from .briefs import write_all
+    from .checks import preflight
+    from .findings import collect, compute
+
+    if all_ == bool(ids):
+        raise UsageError(
+            "give either --all or one or more finding IDs",
+            hint="`minelaw findings` lists the finding ids",
+        )
+    store = obj.store()
+    problems = preflight(store)
+    if problems:
+        for p in problems[:20]:
+            _err(p.render())
+        raise InputError(
+            f"the knowledge base has {len(problems)} entry or datatype errors; "
+            "compliance rules only run on data that passes them",
+            hint="run `minelaw check` and fix the errors it lists",
+        )
+    ctx = collect(store)
+    found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
+    if ids:
+        known = {f.id: f for f in found}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise UsageError(
+                f"no finding with id {', '.join(unknown)}",
+                hint="known ids: " + (", ".join(sorted(known)) or "(none)"),
+            )
+        found = [known[i] for i in dict.fromkeys(ids)]
+    with progress_bar("rendering") as prog:
+        paths = write_all(
+            found,
+            store,
+            out,
+            fmt,
+            ctx,
+            progress=prog,
+            exclude_sources=exclude_sources,
+            exclude_claims=exclude_claims,
+        )
+    click.echo(f"{len(paths) - 1} brief(s) and {paths[-1].name} written to {out}")
+
+
 def render_findings_table(docs: list[dict[str, Any]]) -> str:
     import io
 
@@ -393,3 +502,8 @@ from .cli_endpoint import serve as _serve  # noqa: E402
 
 cli.add_command(_serve, "serve")
 cli.add_command(_push, "push")
+
+from .cli_intake import COMMANDS as _INTAKE_COMMANDS  # noqa: E402
+
+for _command in _INTAKE_COMMANDS:
+    cli.add_command(_command)
