@@ -155,6 +155,9 @@ def brief_context(
         when = when_text(date, raw.get("prec", ""))
         if raw.get("start") and not (info and info.date):
             when = "from " + when
+        elif not date and raw.get("published"):
+            # a claim whose own date is not recorded: say when its source was published
+            when = f"undated (source published {when_text(raw['published'])})"
         against = raw.get("against")
         interested = bool(
             info and info.is_claim and info.claimant_party not in (None, c.duty_bearer)

@@ -150,12 +150,13 @@ def fetch_facts(store: Any, iris: set[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {i: {"places": {}, "kind": ""} for i in iris}
     for r in select(
         store,
-        f"""SELECT ?i ?kind ?date ?prec ?start ?end ?assertion ?against ?agent ?killed ?injured
-                   ?device WHERE {{ VALUES ?i {{ {v} }}
+        f"""SELECT ?i ?kind ?date ?prec ?published ?start ?end ?assertion ?against ?agent
+                   ?killed ?injured ?device WHERE {{ VALUES ?i {{ {v} }}
               OPTIONAL {{ GRAPH ?g {{ ?i a ?t }} FILTER(STRSTARTS(STR(?t), STR(ml:))
                          && ?g != <{INFERRED_GRAPH}>) ?t rdfs:label ?kind }}
               OPTIONAL {{ ?i ml:date ?date }} OPTIONAL {{ ?i ml:claimedOn ?date }}
               OPTIONAL {{ ?i ml:datePrecision ?prec }}
+              OPTIONAL {{ ?i a ml:Claim ; dcterms:source/dcterms:issued ?published }}
               OPTIONAL {{ ?i ml:start ?start }} OPTIONAL {{ ?i ml:end ?end }}
               OPTIONAL {{ ?i ml:assertion ?assertion }} OPTIONAL {{ ?i ml:against ?against }}
               OPTIONAL {{ ?i ml:agent ?agent }} OPTIONAL {{ ?i ml:killed ?killed }}

@@ -140,6 +140,27 @@ def test_html_escapes_untrusted_text(tmp_path: Path) -> None:
     assert "\\<script\\>" in md and "\\](javascript" in md
 
 
+def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
+    """A claim without its own date is "undated", with the date its source was published."""
+    from minelaw.briefs import brief_context
+    from minelaw.findings import collect, compute
+    from minelaw.store import open_kb
+
+    kb = make_kb(
+        tmp_path / "kb",
+        ["CIHL-R83-004.ttl"],
+        ('    ml:claimedOn "2020-06-01"^^xsd:date ;\n', ""),
+    )
+    store = open_kb(kb)
+    ctx = collect(store)
+    (f,) = [f for f in compute(store, ctx=ctx) if f.id.startswith("CIHL-R83--")]
+    b = brief_context(f, store, ctx, **FIXED)
+    (fact,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqb-laying"]
+    assert fact["when"] == "undated (source published 1 June 2020)"
+    (dated,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqa-denial"]
+    assert dated["when"] == "2 June 2020"
+
+
 def test_pdf_has_the_sections(world) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("weasyprint")
     pypdf = pytest.importorskip("pypdf")
