@@ -24,7 +24,7 @@ import difflib
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -34,7 +34,8 @@ import pyoxigraph as ox
 
 from . import csvmap, formats
 from .errors import InputError
-from .namespaces import INFERRED_GRAPH, MLR, MLV, PREFIXES
+from .kbcontext import KbContext, short
+from .namespaces import MLR, MLV, PREFIXES
 from .resources import data_dir
 from .store import EmbeddedStore
 
@@ -65,13 +66,6 @@ class EntryProblem:
 def val(term: object) -> str:
     """The IRI or lexical form of a term."""
     return str(getattr(term, "value", term))
-
-
-def short(iri: str) -> str:
-    for p, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{p}:{iri[len(ns) :]}"
-    return f"<{iri}>"
 
 
 @dataclass
@@ -138,107 +132,6 @@ class Submission:
 
 
 # --- the knowledge-base context -------------------------------------------------------------------
-def _values(iris: Iterable[str]) -> str:
-    return " ".join(str(ox.NamedNode(i)) for i in iris)
-
-
-def _chunks(items: Sequence[str], n: int = 400) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
-
-
-class KbContext:
-    """What validation needs from the store, fetched by bounded SPARQL queries."""
-
-    def __init__(self, store: EmbeddedStore, restricted: bool = False) -> None:
-        self.full = EmbeddedStore(store.store, store.files, store.key, store.cached, True)
-        self.visible = (
-            self.full
-            if restricted
-            else EmbeddedStore(store.store, store.files, store.key, store.cached, False)
-        )
-        self.props: dict[str, str] = {}
-        self.ranges: dict[str, set[str]] = {}
-        self.classes: dict[str, str] = {}
-        self.supers: dict[str, set[str]] = {}
-        for r in self.full.query(
-            "SELECT ?p ?k ?r WHERE { VALUES ?k { owl:ObjectProperty owl:DatatypeProperty "
-            "owl:AnnotationProperty } ?p a ?k OPTIONAL { ?p rdfs:range ?r } }"
-        ).rows:
-            p = r["p"].value  # type: ignore[union-attr]
-            self.props.setdefault(p, r["k"].value.rsplit("#", 1)[-1])  # type: ignore[union-attr]
-            if r.get("r") is not None:
-                self.ranges.setdefault(p, set()).add(r["r"].value)  # type: ignore[union-attr]
-        for r in self.full.query(
-            "SELECT ?c ?l WHERE { ?c a owl:Class OPTIONAL { ?c rdfs:label ?l } }"
-        ).rows:
-            self.classes[r["c"].value] = r["l"].value if r.get("l") else short(r["c"].value)  # type: ignore[union-attr]
-        for r in self.full.query("SELECT ?a ?b WHERE { ?a rdfs:subClassOf ?b }").rows:
-            self.supers.setdefault(r["a"].value, set()).add(r["b"].value)  # type: ignore[union-attr]
-
-    def specific(self, types: set[str]) -> set[str]:
-        """The most specific minelaw classes among ``types``."""
-        own = {t for t in types if t.startswith(ML)}
-        return {t for t in own if not any(t in self.closure([u]) - {u} for u in own)}
-
-    def closure(self, cls: Iterable[str]) -> set[str]:
-        out, todo = set(), list(cls)
-        while todo:
-            c = todo.pop()
-            if c not in out:
-                out.add(c)
-                todo.extend(self.supers.get(c, ()))
-        return out
-
-    def _pairs(
-        self, store: EmbeddedStore, iris: Iterable[str], pattern: str
-    ) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for chunk in _chunks(sorted(set(iris))):
-            q = f"SELECT ?x ?y WHERE {{ VALUES ?x {{ {_values(chunk)} }} {pattern} }}"
-            for r in store.query(q).rows:
-                out.setdefault(r["x"].value, set()).add(r["y"].value)  # type: ignore[union-attr]
-        return out
-
-    def types(self, iris: Iterable[str], visible: bool = True) -> dict[str, set[str]]:
-        """Types (asserted and inferred) of resources asserted in a visible KB graph.
-
-        graph:inferred is left out of the existence test: it also holds inferences about
-        resources of restricted graphs.
-        """
-        pattern = (
-            f"FILTER EXISTS {{ GRAPH ?g {{ ?x a ?any }} FILTER(?g != <{INFERRED_GRAPH}>) }} ?x a ?y"
-        )
-        return self._pairs(self.visible if visible else self.full, iris, pattern)
-
-    def existing(self, iris: Iterable[str]) -> dict[str, set[str]]:
-        """Resources already described in the KB (any graph), with their graphs."""
-        pattern = f"GRAPH ?y {{ ?x ?p ?o }} FILTER(?y != <{INFERRED_GRAPH}>)"
-        return self._pairs(self.full, iris, pattern)
-
-    def schemes(self, iris: Iterable[str]) -> dict[str, set[str]]:
-        return self._pairs(self.visible, iris, "?x skos:inScheme ?y")
-
-    def notations(self, scheme: str) -> list[str]:
-        q = f"SELECT ?n WHERE {{ ?c skos:inScheme <{scheme}> ; skos:notation ?n }} ORDER BY ?n"
-        return self.visible.query(q).values("n")
-
-    def describe(self, iris: Iterable[str]) -> list[ox.Triple]:
-        out = []
-        for chunk in _chunks(sorted(set(iris))):
-            q = f"CONSTRUCT {{ ?x ?p ?o }} WHERE {{ VALUES ?x {{ {_values(chunk)} }} ?x ?p ?o }}"
-            out.extend(self.visible.query(q).triples)
-        return out
-
-    def hierarchy(self) -> list[ox.Triple]:
-        sub = ox.NamedNode(RDFS + "subClassOf")
-        return [
-            ox.Triple(ox.NamedNode(a), sub, ox.NamedNode(b))
-            for a, bs in self.supers.items()
-            for b in bs
-        ]
-
-
 # --- validation -----------------------------------------------------------------------------
 def validate(
     subs: list[Submission],
