@@ -216,7 +216,9 @@ def cache_key(files: Sequence[InputFile]) -> str:
 def kb_version(store: SparqlStore) -> dict[str, Any]:
     """The ``kb`` object of JSON outputs: a content hash (embedded) or the endpoint, and size."""
     version = (
-        store.key[:12] if isinstance(store, EmbeddedStore) else getattr(store, "url", "remote")
+        store.key[:12]
+        if isinstance(store, EmbeddedStore)
+        else getattr(store, "endpoint_url", "remote")
     )
     return {"version": version, "triples": store.count_quads()}
 

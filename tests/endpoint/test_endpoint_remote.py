@@ -202,3 +202,30 @@ def test_push_leaves_restricted_graphs_out(oxigraph_server: str, restricted_kb, 
     graphs = RemoteStore(oxigraph_server).query("SELECT ?g WHERE { GRAPH ?g { } }").values("g")
     assert GRAPH + "kb/states.ttl" in graphs
     assert not any("restricted" in g for g in graphs)
+
+
+def test_findings_and_briefs_same_through_endpoint(
+    pushed: str, run_cli, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`findings` and `brief` read the remote store exactly as they read the embedded one."""
+    import json
+
+    local = run_cli("findings", "--format", "json")
+    far = run_cli("--endpoint", pushed, "findings", "--format", "json")
+    assert local.exit_code == far.exit_code, far.output
+    assert json.loads(local.output)["findings"], "the bundled KB must yield findings"
+    doc_l, doc_r = json.loads(local.output), json.loads(far.output)
+    # the KB version is the content hash locally and the endpoint's address remotely
+    assert doc_r.pop("kb") == {"version": pushed, "triples": doc_l.pop("kb")["triples"]}
+    assert doc_r == doc_l
+    out_l, out_r = tmp_path / "local", tmp_path / "remote"
+    monkeypatch.setenv("MINELAW_BRIEF_DATE", "2024-01-31")
+    bl = run_cli("brief", "--all", "--format", "md", "--out", str(out_l))
+    br = run_cli("--endpoint", pushed, "brief", "--all", "--format", "md", "--out", str(out_r))
+    assert bl.exit_code == 0 and br.exit_code == 0, br.output
+    names = sorted(p.name for p in out_l.iterdir())
+    assert names == sorted(p.name for p in out_r.iterdir()) and "index.md" in names
+    version = json.loads(local.output)["kb"]["version"]
+    for name in names:
+        text_l, text_r = (out_l / name).read_text(), (out_r / name).read_text()
+        assert text_r == text_l.replace(version, pushed), name
