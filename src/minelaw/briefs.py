@@ -131,6 +131,7 @@ def brief_context(
             | agents_iris
             | places
             | {d.get("against", "") for d in facts_raw.values()}
+            | {d.get("controller", "") for d in facts_raw.values()}
             | {d.get("device", "") for d in facts_raw.values()}
             | {s.get("pub", "") for s in src_info.values()},
         )
@@ -178,7 +179,12 @@ def brief_context(
                 "date": date,
                 "when": when,
                 "kind": raw.get("kind", "") or ("Claim" if info and info.is_claim else "Record"),
-                "label": (info.label if info else "") or local(i),
+                "label": (info.label if info else "")
+                or (
+                    lab.get(raw["controller"], local(raw["controller"])) + " in control"
+                    if raw.get("controller")
+                    else local(i)
+                ),
                 "is_claim": bool(info and info.is_claim),
                 "claimant": lab.get(info.claimant or "", local(info.claimant or ""))
                 if info and info.claimant

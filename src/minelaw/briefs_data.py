@@ -151,7 +151,7 @@ def fetch_facts(store: Any, iris: set[str]) -> dict[str, dict[str, Any]]:
     for r in select(
         store,
         f"""SELECT ?i ?kind ?date ?prec ?published ?start ?end ?assertion ?against ?agent
-                   ?killed ?injured ?device WHERE {{ VALUES ?i {{ {v} }}
+                   ?controller ?killed ?injured ?device WHERE {{ VALUES ?i {{ {v} }}
               OPTIONAL {{ GRAPH ?g {{ ?i a ?t }} FILTER(STRSTARTS(STR(?t), STR(ml:))
                          && ?g != <{INFERRED_GRAPH}>) ?t rdfs:label ?kind }}
               OPTIONAL {{ ?i ml:date ?date }} OPTIONAL {{ ?i ml:claimedOn ?date }}
@@ -159,7 +159,8 @@ def fetch_facts(store: Any, iris: set[str]) -> dict[str, dict[str, Any]]:
               OPTIONAL {{ ?i a ml:Claim ; dcterms:source/dcterms:issued ?published }}
               OPTIONAL {{ ?i ml:start ?start }} OPTIONAL {{ ?i ml:end ?end }}
               OPTIONAL {{ ?i ml:assertion ?assertion }} OPTIONAL {{ ?i ml:against ?against }}
-              OPTIONAL {{ ?i ml:agent ?agent }} OPTIONAL {{ ?i ml:killed ?killed }}
+              OPTIONAL {{ ?i ml:agent ?agent }} OPTIONAL {{ ?i ml:controller ?controller }}
+              OPTIONAL {{ ?i ml:killed ?killed }}
               OPTIONAL {{ ?i ml:injured ?injured }} OPTIONAL {{ ?i ml:deviceType ?device }}
             }}""",
     ):

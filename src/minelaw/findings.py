@@ -121,7 +121,9 @@ def fetch_items(store: SparqlStore, items: set[str]) -> dict[str, ItemInfo]:
         f"""SELECT ?item ?claim ?label ?date ?claimant ?party WHERE {{
               VALUES ?item {{ {vals} }}
               BIND(EXISTS {{ ?item a ml:Claim }} AS ?claim)
-              OPTIONAL {{ ?item rdfs:label ?label }}
+              OPTIONAL {{ ?item rdfs:label ?l1 }}
+              OPTIONAL {{ ?item skos:prefLabel ?l2 FILTER(LANGMATCHES(LANG(?l2), "en")) }}
+              BIND(COALESCE(?l1, ?l2) AS ?label)
               OPTIONAL {{ ?item ml:date ?date }}
               OPTIONAL {{ ?item ml:claimedOn ?date }}
               OPTIONAL {{ ?item ml:claimant ?claimant .

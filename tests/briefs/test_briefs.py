@@ -213,3 +213,23 @@ def test_file_names_are_sanitised() -> None:
     assert file_stem("CIHL-R83--QQA--place-x") == "CIHL-R83--QQA--place-x"
     assert "/" not in file_stem("../../etc/passwd") and not file_stem("../x").startswith(".")
     assert file_stem("") == "finding"
+
+
+def test_bundled_briefs_name_facts_by_label(store) -> None:  # type: ignore[no-untyped-def]
+    """On the bundled case no fact is shown by its bare identifier: events carry
+    skos:prefLabel (used when there is no rdfs:label), control periods are named by their
+    controller."""
+    from minelaw.briefs import brief_context
+    from minelaw.findings import collect, compute
+
+    ctx = collect(store)
+    found = compute(store, ctx=ctx)
+    assert found
+    shown = 0
+    for f in found:
+        b = brief_context(f, store, ctx, figures=False, **FIXED)
+        for fa in b["facts"]:
+            shown += 1
+            text = (fa["assertion"] or fa["label"]) if fa["is_claim"] else fa["label"]
+            assert text and text != fa["id"], (f.id, fa["id"])
+    assert shown > 20
