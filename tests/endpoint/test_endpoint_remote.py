@@ -210,6 +210,8 @@ def test_findings_and_briefs_same_through_endpoint(
     """`findings` and `brief` read the remote store exactly as they read the embedded one."""
     import json
 
+    # other tests push other KBs into the same server: push the bundled KB again
+    assert run_cli("--endpoint", pushed, "push").exit_code == 0
     local = run_cli("findings", "--format", "json")
     far = run_cli("--endpoint", pushed, "findings", "--format", "json")
     assert local.exit_code == far.exit_code, far.output
