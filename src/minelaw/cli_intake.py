@@ -163,7 +163,10 @@ def template_cmd(kind: str, describe: bool) -> None:
     lines = [f"{kind}: {m.description}"]
     for c in m.columns:
         req = "required" if c.required else "optional"
-        extra = f"; separate several values with {c.separator!r}" if c.separator else ""
+        said = c.separator and f"separated by {c.separator!r}" in c.description
+        extra = (
+            f"; separate several values with {c.separator!r}" if c.separator and not said else ""
+        )
         lines.append(f"  {c.name} ({req}, {c.type}): {c.description.rstrip('.')}{extra}")
     if describe:
         click.echo("\n".join(lines))
