@@ -147,7 +147,6 @@ def m_preflight(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def m_rules(a: argparse.Namespace) -> dict[str, Any]:
-    from minelaw.findings import collect, compute
     from minelaw.rules import load_rules, run_candidates
 
     st = _store(a.kb)
@@ -162,10 +161,6 @@ def m_rules(a: argparse.Namespace) -> dict[str, Any]:
     t = time.perf_counter()
     cands = run_candidates(st, rules)
     engine2 = time.perf_counter() - t
-    t = time.perf_counter()
-    ctx = collect(st, rules)
-    found = compute(st, ctx=ctx)
-    full = time.perf_counter() - t
     keys = sorted(" ".join(c.key) for c in cands)
     if a.keys_out:
         Path(a.keys_out).write_text(json.dumps(keys), encoding="utf-8")
@@ -173,8 +168,6 @@ def m_rules(a: argparse.Namespace) -> dict[str, Any]:
         "seconds": min(engine, engine2),
         "per_rule": per_rule,
         "candidates": len(cands),
-        "findings_seconds": full,
-        "findings": len(found),
     }
 
 
@@ -274,12 +267,19 @@ def m_briefs(a: argparse.Namespace) -> dict[str, Any]:
     from minelaw.findings import collect, compute
 
     st = _store(a.kb)
+    t = time.perf_counter()
     ctx = collect(st)
     found = compute(st, ctx=ctx)
+    full = time.perf_counter() - t
+    print(json.dumps({"partial": {"findings_seconds": full, "findings": len(found)}}), flush=True)
     if not found:
-        return {"error": "no findings"}
+        return {"error": "no findings", "findings_seconds": full, "findings": 0}
     batch = [found[i % len(found)] for i in range(a.briefs)]
-    out: dict[str, Any] = {"findings": len(found), "rendered": len(batch)}
+    out: dict[str, Any] = {
+        "findings": len(found),
+        "findings_seconds": full,
+        "rendered": len(batch),
+    }
     for fmt in ("md", "html"):
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
@@ -369,7 +369,9 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def bench_size(n: int, runs: int, work: Path, a: argparse.Namespace) -> dict[str, Any]:
+def bench_size(
+    n: int, runs: int, work: Path, a: argparse.Namespace, save: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
     from generate import generate
 
     r: dict[str, Any] = {"incidents": n, "runs": runs}
@@ -386,6 +388,7 @@ def bench_size(n: int, runs: int, work: Path, a: argparse.Namespace) -> dict[str
     def peak(key: str, c: Child) -> None:
         rss[key] = max(rss.get(key, 0.0), c.rss_mb)
 
+    r["rss"] = rss
     # 1. cold and warm load
     log(f"{n}: cold load x{runs}")
     cold = []
@@ -430,18 +433,16 @@ def bench_size(n: int, runs: int, work: Path, a: argparse.Namespace) -> dict[str
         (warm / key[:32] / "preflight.json").write_text("[]", encoding="utf-8")
     # 2. compliance rules
     log(f"{n}: rules x{runs}")
+    save(r)
     r["rules"] = []
-    r["findings"] = []
     keys_engine = work / f"engine-{n}.json"
     for _ in range(runs):
         c = measure("rules", kb, warm, a.timeout, "--keys-out", str(keys_engine))
         peak("rules + findings", c)
         if c.result:
             r["rules"].append(c.result["seconds"])
-            r["findings"].append(c.result["findings_seconds"])
             r["per_rule"] = c.result["per_rule"]
             r["candidates"] = c.result["candidates"]
-            r["n_findings"] = c.result["findings"]
     engine = set(json.loads(keys_engine.read_text())) if keys_engine.exists() else set()
     planted = {
         " ".join(
@@ -455,6 +456,7 @@ def bench_size(n: int, runs: int, work: Path, a: argparse.Namespace) -> dict[str
     }
     r["planted_found"] = len(planted & engine)
     r["planted_total"] = len(planted)
+    save(r)
     if n <= a.pyshacl_max:
         log(f"{n}: pySHACL (limit {a.pyshacl_timeout:.0f} s)")
         keys_ref = work / f"pyshacl-{n}.json"
@@ -475,6 +477,7 @@ def bench_size(n: int, runs: int, work: Path, a: argparse.Namespace) -> dict[str
             r["pyshacl"]["only_pyshacl"] = sorted(ref - engine)[:10]
     else:
         r["pyshacl"] = {"skipped": True}
+    save(r)
     # 3. one-entry validation
     log(f"{n}: validate")
     entry = work / "entry-bench-new.ttl"
@@ -488,6 +491,7 @@ def bench_size(n: int, runs: int, work: Path, a: argparse.Namespace) -> dict[str
         peak("validate (CLI)", c)
         r["validate_cli"].append(c.wall)
         r["validate_cli_rc"] = c.rc
+    save(r)
     # 4. saved queries
     log(f"{n}: saved queries (Oxigraph)")
     c = measure("queries-ox", kb, warm, a.timeout, "--reps", str(max(3, runs)))
@@ -507,16 +511,22 @@ def bench_size(n: int, runs: int, work: Path, a: argparse.Namespace) -> dict[str
         }
     else:
         r["queries_rdflib"] = {"skipped": True}
-    # 5. briefs
-    log(f"{n}: briefs x{a.briefs}")
+    save(r)
+    # 5. the full findings analysis (once), then the briefs
+    log(f"{n}: findings and briefs x{a.briefs}")
     c = measure("briefs", kb, warm, a.timeout, "--briefs", str(a.briefs))
-    peak("briefs", c)
-    r["briefs"] = c.result
+    peak("findings + briefs", c)
+    res = c.result or {}
+    r["briefs"] = None if "partial" in res else res
+    res = res.get("partial", res)
+    r["findings"] = [res["findings_seconds"]] if "findings_seconds" in res else []
+    r["n_findings"] = res.get("findings")
+    save(r)
     # findings CLI with everything cached (the warm start of a heavy command)
-    c = spawn(minelaw_cli("--kb", str(kb), "findings", "--format", "json"), warm, a.timeout)
-    peak("findings (CLI)", c)
-    r["findings_cli"] = c.wall
-    r["rss"] = rss
+    if n <= a.findings_cli_max:
+        c = spawn(minelaw_cli("--kb", str(kb), "findings", "--format", "json"), warm, a.timeout)
+        peak("findings (CLI)", c)
+        r["findings_cli"] = c.wall
     if not a.keep:
         shutil.rmtree(warm, ignore_errors=True)
         shutil.rmtree(kb, ignore_errors=True)
@@ -657,10 +667,13 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
             ),
         ),
         row(
-            "findings, full analysis (rules + elements + evidence)",
+            "findings, full analysis (rules + elements + evidence; 1 run)",
             lambda r: fs(med(r["findings"])),
         ),
-        row("`minelaw findings` CLI, warm", lambda r: fs(r.get("findings_cli"))),
+        row(
+            "`minelaw findings` CLI, warm",
+            lambda r: fs(r.get("findings_cli")) if "findings_cli" in r else "not run",
+        ),
         row(
             "validate one entry, in process (median)",
             lambda r: fs((r.get("validate") or {}).get("median")),
@@ -852,6 +865,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rdflib-timeout", type=float, default=600, help="time limit of rdflib")
     ap.add_argument("--rdflib-max", type=int, default=10**9, help="largest size for rdflib")
     ap.add_argument("--briefs", type=int, default=1000, help="briefs to render")
+    ap.add_argument(
+        "--findings-cli-max", type=int, default=10**9, help="largest size for `minelaw findings`"
+    )
     ap.add_argument("--reps", type=int, default=10, help="in-process repetitions (validate)")
     ap.add_argument("--keep", action="store_true", help="keep the generated KBs and caches")
     ap.add_argument(
@@ -878,7 +894,11 @@ def main(argv: list[str] | None = None) -> int:
         results = [r for r in json.loads(raw.read_text()) if r["incidents"] not in sizes]
     a.out.parent.mkdir(parents=True, exist_ok=True)
     for n in sizes:
-        results.append(bench_size(n, a.runs, work, a))
+
+        def save(partial: dict[str, Any]) -> None:
+            raw.write_text(json.dumps([*results, partial], indent=1), encoding="utf-8")
+
+        results.append(bench_size(n, a.runs, work, a, save))
         results.sort(key=lambda r: r["incidents"])
         raw.write_text(json.dumps(results, indent=1), encoding="utf-8")
         a.out.write_text(report(results, a.runs, a), encoding="utf-8")
