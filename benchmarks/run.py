@@ -63,6 +63,7 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "treaty-timeline": {"state": "QQA"},
 }
 # look-ups of one thing (target 100 ms); the others run over all incidents/claims/sources
+BASELINES = ("pySHACL", "queries (rdflib)")  # the comparison baselines, not minelaw
 LOOKUPS = {
     "binding-norms",
     "claims-about",
@@ -407,6 +408,7 @@ def bench_size(
     log(f"{n}: warm load x{runs}")
     r["warm"] = []
     r["warm_cli"] = []
+    r["warm_cli_ask"] = []
     for _ in range(runs):
         c = measure("load", kb, warm, a.timeout)
         peak("warm load", c)
@@ -419,6 +421,9 @@ def bench_size(
         )
         peak("warm CLI (query place)", c)
         r["warm_cli"].append(c.wall)
+        c = spawn(minelaw_cli("--kb", str(kb), "query", "ASK { ?s ?p ?o }"), warm, a.timeout)
+        peak("warm CLI (query ASK)", c)
+        r["warm_cli_ask"].append(c.wall)
     # preflight: entry shapes + datatype QC before the first rule run on a new store
     log(f"{n}: preflight")
     c = measure("preflight", kb, warm, a.preflight_timeout)
@@ -652,7 +657,11 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
         row("  of which: parse into Oxigraph", lambda r: split(r, "parse")),
         row("  of which: OWL 2 RL materialisation", lambda r: split(r, "reason")),
         row("warm load (cached store, in process)", lambda r: fs(med(r["warm"]))),
-        row("warm CLI start (`minelaw query place`)", lambda r: fs(med(r["warm_cli"]))),
+        row(
+            "warm CLI start, trivial query (`minelaw query 'ASK {...}'`)",
+            lambda r: fs(med(r.get("warm_cli_ask"))) if r.get("warm_cli_ask") else "not run",
+        ),
+        row("warm CLI, look-up (`minelaw query place`)", lambda r: fs(med(r["warm_cli"]))),
         row("preflight (entry shapes, once per new store)", pre),
         row("preflight problems", lambda r: str(r["preflight"].get("problems"))),
         row("compliance rules, engine path", lambda r: fs(med(r["rules"]))),
@@ -705,7 +714,10 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
     p = big["pyshacl"]
     rules_big = med(big["rules"])
     look, agg = qsum(big, True)[0], qsum(big, False)[0]
-    rss_big = max(big["rss"].values())
+    own = {k: v for k, v in big["rss"].items() if k not in BASELINES}
+    rss_key = max(own, key=own.get) if own else ""
+    rss_big = own.get(rss_key, 0.0)
+    warm_big = med(big.get("warm_cli_ask"))
 
     def tgt(label: str, ok: bool | None, value: str) -> str:
         mark = "n/a" if ok is None else ("met" if ok else "**missed**")
@@ -729,9 +741,9 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
             f"{fs(v_big)} vs {fs(v_1k)}",
         ),
         tgt(
-            "warm start ≤ 2 s (CLI)",
-            med(big["warm_cli"]) is not None and med(big["warm_cli"]) <= 2,
-            fs(med(big["warm_cli"])),
+            "warm start ≤ 2 s (CLI, trivial query)",
+            None if warm_big is None else warm_big <= 2,
+            fs(warm_big),
         ),
         tgt(
             "cold load ≤ 30 s",
@@ -740,7 +752,11 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
         ),
         tgt("look-up queries ≤ 100 ms", look is not None and look <= 0.1, fs(look)),
         tgt("aggregate queries ≤ 2 s", agg is not None and agg <= 2, fs(agg)),
-        tgt("peak memory ≤ 4 GB", rss_big <= 4096, f"{rss_big:.0f} MB"),
+        tgt(
+            "peak memory ≤ 4 GB (minelaw's own steps)",
+            rss_big <= 4096,
+            f"{rss_big:.0f} MB ({rss_key})",
+        ),
         "\n",
     ]
     # sections
@@ -807,8 +823,16 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
             if rl.get("skipped"):
                 rcell, rat = "not run", "n/a"
             elif rq is None:
-                lower = rl.get("wall") if rl.get("timed_out") else None
-                rcell, rat = (f"> {fs(lower)}" if lower else "n/a"), "n/a"
+                # killed: the first query without a result was running, the rest never ran
+                done = rl.get("queries", {})
+                first = min((x for x in names if x not in done), default=None)
+                spent = sum(v.get("median") or 0 for v in done.values())
+                lower = (rl.get("wall") or 0) - (rl.get("parse") or 0) - spent
+                if rl.get("timed_out") and q == first and rl.get("parse") is not None:
+                    rcell = f"> {fs(lower)} (killed)"
+                else:
+                    rcell = "not reached" if rl.get("timed_out") else "n/a"
+                rat = "n/a"
             elif rq.get("error"):
                 rcell, rat = "error", "n/a"
             else:
@@ -876,6 +900,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-notes", dest="notes", action="store_false", help="do not append benchmarks/notes.md"
     )
+    ap.add_argument(
+        "--report-from",
+        nargs="+",
+        metavar="JSON",
+        help="only write the report from these RESULTS.json files (sizes merged)",
+    )
     # child mode
     ap.add_argument("--measure", choices=sorted(MEASURES), help=argparse.SUPPRESS)
     ap.add_argument("--kb", type=Path, help=argparse.SUPPRESS)
@@ -884,6 +914,15 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.measure:
         print(json.dumps(MEASURES[a.measure](a)), flush=True)
+        return 0
+    if a.report_from:  # merge the raw results of earlier runs into one report
+        merged: dict[int, dict[str, Any]] = {}
+        for f in a.report_from:
+            for r in json.loads(Path(f).read_text(encoding="utf-8")):
+                merged[r["incidents"]] = r
+        results = [merged[k] for k in sorted(merged)]
+        a.out.with_suffix(".json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        a.out.write_text(report(results, a.runs, a), encoding="utf-8")
         return 0
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     work = a.work or Path(tempfile.mkdtemp(prefix="minelaw-bench-"))
