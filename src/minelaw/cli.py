@@ -318,7 +318,8 @@ def findings(
             "compliance rules only run on data that passes them",
             hint="run `minelaw check` and fix the errors it lists",
         )
-    ctx = collect(store)
+    with progress_bar("rules") as prog:
+        ctx = collect(store, progress=prog)
     found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
     if fmt == "ttl":
         click.echo(to_turtle(found), nl=False)
@@ -415,7 +416,8 @@ def brief(
             "compliance rules only run on data that passes them",
             hint="run `minelaw check` and fix the errors it lists",
         )
-    ctx = collect(store)
+    with progress_bar("rules") as prog:
+        ctx = collect(store, progress=prog)
     found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
     if ids:
         known = {f.id: f for f in found}

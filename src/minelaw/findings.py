@@ -18,7 +18,7 @@ of its elements.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -290,12 +290,29 @@ class Context:
     basis: dict[tuple[str, str], list[dict[str, Any]]]
 
 
-def collect(store: SparqlStore, rules: Sequence[Rule] | None = None) -> Context:
-    """Run the rules on the store and fetch everything the analysis needs."""
+def collect(
+    store: SparqlStore,
+    rules: Sequence[Rule] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Context:
+    """Run the rules on the store and fetch everything the analysis needs.
+
+    ``progress(name, i, n)`` is called before each of the ``n`` steps (a rule's
+    candidate query, then its element queries), for a progress bar.
+    """
     rules = list(rules) if rules is not None else load_rules()
-    cands = run_candidates(store, rules)
+    cands = []
+    for i, r in enumerate(rules):  # one query per rule, as run_candidates(store, rules)
+        if progress:
+            progress(r.norm_id, i, 2 * len(rules))
+        cands += run_candidates(store, [r])
+    cands.sort(key=lambda c: c.key)
     by_rule = {r.norm: [c for c in cands if c.norm == r.norm] for r in rules}
-    ei = {r.norm: element_items(store, r, by_rule[r.norm]) for r in rules}
+    ei = {}
+    for i, r in enumerate(rules):
+        if progress:
+            progress(f"{r.norm_id} elements", len(rules) + i, 2 * len(rules))
+        ei[r.norm] = element_items(store, r, by_rule[r.norm])
     item_iris = {i for per in ei.values() for d in per.values() for s in d.values() for i in s}
     items = fetch_items(store, item_iris)
     extra = {o for it in items.values() for o in it.disputed_by} - set(items)
