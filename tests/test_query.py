@@ -100,3 +100,38 @@ def test_kb_option_selects_other_kb(run_cli) -> None:  # type: ignore[no-untyped
         kb=DATA / "kb-minimal",
     )
     assert res.output.strip().splitlines() == ["s", "https://w3id.org/minelaw/id/XYZ"]
+
+
+def test_saved_queries_about_findings_read_the_findings_graph(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """graph:findings holds the candidate breaches of the bundled KB (computed once into a
+    derived cache folder, since cached stores are read-only), so SPARQL can ask about them."""
+    found = json.loads(run_cli("findings", "--format", "json").output)["findings"]
+    assert found
+    over = run_cli("query", "findings-overview", "--format", "csv")
+    assert over.exit_code == 0, over.output
+    rows = over.output.strip().splitlines()[1:]
+    assert sorted(r.split(",")[0].split("/finding-")[1] for r in rows) == sorted(
+        f["id"] for f in found
+    )
+    strong = [f for f in found if f["standard_of_proof"] != "insufficient"]
+    assert strong
+    by = run_cli(
+        "query",
+        "findings-by-norm-and-standard",
+        "--param",
+        f"norm={strong[0]['norm']['id']}",
+        "--param",
+        "standard=reasonable_grounds",
+        "--format",
+        "csv",
+    )
+    assert f"finding-{strong[0]['id']}" in by.output
+    # the graph itself, by name: one ml:Finding per finding
+    n = run_cli(
+        "query",
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/minelaw/graph/findings>"
+        " { ?f a ml:Finding } }",
+        "--format",
+        "csv",
+    )
+    assert n.output.splitlines()[1].strip() == str(len(found))

@@ -220,7 +220,13 @@ def query(
             f"{query_arg!r} is neither a saved query, a .rq file nor a SPARQL query",
             hint="`minelaw queries` lists the saved queries",
         )
-    res = obj.store(include_restricted=include_restricted).query(sparql_prefixes() + text)
+    store = obj.store(include_restricted=include_restricted)
+    if "finding" in text.lower():
+        # queries about findings read graph:findings: compute it if this store lacks it
+        from .findings_graph import ensure
+
+        store = ensure(store)
+    res = store.query(sparql_prefixes() + text)
     click.echo(render_result(res, fmt), nl=False)
 
 
@@ -321,6 +327,11 @@ def findings(
     with progress_bar("rules") as prog:
         ctx = collect(store, progress=prog)
     found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
+    if not (exclude_sources or exclude_claims):
+        # keep graph:findings current for SPARQL (what-if runs leave it alone)
+        from .findings_graph import ensure
+
+        ensure(store, found)
     if fmt == "ttl":
         click.echo(to_turtle(found), nl=False)
         return

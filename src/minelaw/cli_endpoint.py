@@ -104,6 +104,9 @@ def serve(
         raise UsageError("--token-file only makes sense with --include-restricted")
     with progress_bar("loading") as prog:
         store = open_kb(obj.kb, progress=prog)
+    from .findings_graph import ensure
+
+    store = ensure(store)  # graph:findings for the saved queries about findings
     server, config = make_server(
         store,
         host=host,
@@ -188,6 +191,9 @@ def push(obj: Ctx, store_url: str | None, include_restricted: bool) -> None:
     t0 = time.perf_counter()
     with progress_bar("loading") as prog:
         store = open_kb(obj.kb, progress=prog)
+    from .findings_graph import ensure
+
+    store = ensure(store)  # the remote store gets graph:findings too
     with progress_bar("pushing") as prog:
         report = do_push(
             store, obj.endpoint, target, include_restricted=include_restricted, progress=prog

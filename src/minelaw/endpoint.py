@@ -551,7 +551,7 @@ def make_server(
 
     if include_restricted and not token:
         raise UsageError("--include-restricted needs --token-file FILE")
-    db = cache_root() / store.key[:32] / "db"
+    db = (store.path or cache_root() / store.key[:32]) / "db"
     if not db.is_dir():
         raise StoreError(f"the cached store {db} is missing", hint="run the command again")
     conf = {

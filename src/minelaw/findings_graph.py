@@ -9,12 +9,18 @@ across runs.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from .findings import Finding
-from .namespaces import ML, MLR, MLV
+from .namespaces import FINDINGS_GRAPH, ML, MLR, MLV
+from .store import EmbeddedStore, lock
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -99,3 +105,94 @@ def to_turtle(findings: Sequence[Finding]) -> str:
 
     data = ox.serialize(triples(findings), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+
+
+def rules_version() -> str:
+    """A content hash of the compliance rules and thresholds the findings were computed with."""
+    import hashlib
+
+    from .resources import data_dir
+
+    rules = data_dir("rules")
+    h = hashlib.sha256()
+    for p in [*sorted((rules / "obligations").glob("*.ttl")), rules / "standards.ttl"]:
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+_VERSION = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
+
+
+def _quads(findings: Sequence[Finding]) -> list[ox.Quad]:
+    g = ox.NamedNode(FINDINGS_GRAPH)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples(findings)]
+    quads.append(ox.Quad(g, _VERSION, ox.Literal("rules " + rules_version()), g))
+    return quads
+
+
+def _current(store: EmbeddedStore) -> bool:
+    g = ox.NamedNode(FINDINGS_GRAPH)
+    version = ox.Literal("rules " + rules_version())
+    return any(True for _ in store.store.quads_for_pattern(g, _VERSION, version, g))
+
+
+def ensure(store: Any, findings: Sequence[Finding] | None = None) -> Any:
+    """A store whose ``graph:findings`` is current: ``store`` itself, or a derived copy.
+
+    Cached stores are opened read-only (many processes read them at once), so the findings
+    go into a derived cache folder ``<store>-findings-<rules version>``: a RocksDB checkpoint
+    of the store (hard links, instant) plus the findings graph, built once under a lock and
+    then opened read-only like any cached store. An in-memory store is written directly.
+    Findings are computed on the public graphs only (restricted entries never reach the
+    public findings graph; ``findings`` passed in must be public ones), and only when the data
+    passes the entry shapes. A remote store is returned unchanged: ``minelaw push`` sends the
+    graph with the rest.
+    """
+    if not isinstance(store, EmbeddedStore) or _current(store):
+        return store
+    public = EmbeddedStore(store.store, store.files, store.key, store.cached, False)
+
+    def compute_public() -> Sequence[Finding] | None:
+        if findings is not None:
+            return findings
+        from .checks import preflight
+        from .findings import compute
+
+        return None if preflight(public) else compute(public)
+
+    if not store.cached and store.path is None:  # in memory: writable
+        found = compute_public()
+        if found is None:
+            return store
+        g = ox.NamedNode(FINDINGS_GRAPH)
+        if g in set(store.store.named_graphs()):
+            store.store.remove_graph(g)
+        store.store.extend(_quads(found))
+        return store
+    base = store.path
+    assert base is not None
+    target = base.with_name(f"{base.name}-findings-{rules_version()}")
+    if not (target / "COMPLETE").is_file():
+        with lock(target.with_name(f".{target.name}.lock")):
+            if not (target / "COMPLETE").is_file():
+                found = compute_public()
+                if found is None:
+                    return store
+                tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+                try:
+                    store.store.backup(str(tmp / "db"))
+                    rw = ox.Store(str(tmp / "db"))
+                    rw.extend(_quads(found))
+                    rw.flush()
+                    del rw
+                    (tmp / "COMPLETE").write_text("findings\n")
+                    if target.exists():
+                        shutil.rmtree(target)
+                    os.replace(tmp, target)
+                except BaseException:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    raise
+    derived = ox.Store.read_only(str(target / "db"))
+    return EmbeddedStore(
+        derived, store.files, store.key, True, store.include_restricted, path=target
+    )

@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import InputError, ParseError, QueryError, StoreError
-from .namespaces import INFERRED_RESTRICTED_GRAPH, graph_iri, sparql_prefixes
+from .namespaces import FINDINGS_GRAPH, INFERRED_RESTRICTED_GRAPH, graph_iri, sparql_prefixes
 from .resources import cache_root, data_dir
 
 #: Bump when the layout of a cached store changes, so old caches are not reused.
@@ -140,8 +140,10 @@ class EmbeddedStore:
         key: str,
         cached: bool,
         include_restricted: bool = False,
+        path: Path | None = None,
     ):
         self.store = store
+        self.path = path  # the cache folder of an on-disk store (None: in memory)
         self.files = list(files)
         self.key = key
         self.cached = cached
@@ -220,7 +222,11 @@ def kb_version(store: SparqlStore) -> dict[str, Any]:
         if isinstance(store, EmbeddedStore)
         else getattr(store, "endpoint_url", "remote")
     )
-    return {"version": version, "triples": store.count_quads()}
+    # the KB's size: graph:findings (derived from it) is not counted
+    derived = store.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{FINDINGS_GRAPH}> {{ ?s ?p ?o }} }}"
+    ).values("n")
+    return {"version": version, "triples": store.count_quads() - int(derived[0] if derived else 0)}
 
 
 def kb_hash(kb_dir: Path) -> str:
@@ -275,7 +281,7 @@ def _load_files(store: ox.Store, files: Sequence[InputFile], progress: Progress 
 
 
 @contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
+def lock(path: Path) -> Iterator[None]:
     """An exclusive advisory lock so that two processes never build one cache twice."""
     import fcntl
 
@@ -316,9 +322,14 @@ def open_kb(
     target = root / key[:32]
     if (target / "COMPLETE").is_file():
         return EmbeddedStore(
-            _open_existing(target), files, key, cached=True, include_restricted=include_restricted
+            _open_existing(target),
+            files,
+            key,
+            cached=True,
+            include_restricted=include_restricted,
+            path=target,
         )
-    with _lock(root / f".{key[:32]}.lock"):
+    with lock(root / f".{key[:32]}.lock"):
         if (target / "COMPLETE").is_file():
             return EmbeddedStore(
                 _open_existing(target),
@@ -326,6 +337,7 @@ def open_kb(
                 key,
                 cached=True,
                 include_restricted=include_restricted,
+                path=target,
             )
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
         try:
@@ -344,7 +356,12 @@ def open_kb(
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return EmbeddedStore(
-        _open_existing(target), files, key, cached=False, include_restricted=include_restricted
+        _open_existing(target),
+        files,
+        key,
+        cached=False,
+        include_restricted=include_restricted,
+        path=target,
     )
 
 

@@ -56,6 +56,14 @@ BY_TYPE = {
 }
 
 
+@pytest.fixture(scope="module")
+def store(store):  # type: ignore[no-untyped-def]
+    """The bundled KB with graph:findings, as `minelaw push` and `minelaw serve` provide it."""
+    from minelaw.findings_graph import ensure
+
+    return ensure(store)
+
+
 def sample_params(q: SavedQuery, store) -> dict[str, str]:  # type: ignore[no-untyped-def]
     values = {}
     for p in q.params:
