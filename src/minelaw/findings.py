@@ -31,7 +31,7 @@ SOP = MLV + "standard-of-proof-"
 
 
 def local(iri: str) -> str:
-    """The identifier part of a KB IRI (``mlr:ARM`` -> ``ARM``)."""
+    """The identifier part of a KB IRI (``mlr:QQA`` -> ``QQA``)."""
     return iri[len(MLR) :] if iri.startswith(MLR) else iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 

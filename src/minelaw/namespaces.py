@@ -4,7 +4,7 @@
 - ``MLV``: controlled vocabularies (SKOS concepts ``mlv:<scheme>-<code>``);
 - ``MLR``: resources of the knowledge base, ``mlr:<identifier>`` where the
   identifier is the stable ``dcterms:identifier`` (``API-1977``, ``CIHL-R83``,
-  ``ARM``);
+  ``QQA``);
 - ``GRAPH``: named graphs, ``graph:<path of the file relative to its root>``.
 """
 

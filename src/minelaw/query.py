@@ -4,7 +4,7 @@ A saved query is ``queries/<name>.rq`` with a header of ``#`` comment lines::
 
     # title: Party status
     # description: Was a treaty in force for a state on a date?
-    # param: state xsd:string ISO 3166-1 alpha-3 code, e.g. ARM
+    # param: state xsd:string ISO 3166-1 alpha-3 code, e.g. QQA
     # param: date xsd:date ISO 8601 date, e.g. 2021-06-12
 
 Parameters appear in the body as ``$name`` (a legal SPARQL variable, so the file

@@ -137,7 +137,8 @@ def test_templates_validate_together(tmp_path: Path) -> None:
         p.write_text(res.stdout)
         paths.append(str(p))
     assert len(paths) == 6
-    res = CliRunner().invoke(cli, ["validate", *paths], catch_exceptions=False)
+    context = Path(__file__).parent / "data" / "template-context.ttl"
+    res = CliRunner().invoke(cli, ["validate", str(context), *paths], catch_exceptions=False)
     assert res.exit_code == 0, res.output
 
 
