@@ -21,8 +21,8 @@ from typing import Any
 
 from .citations import cite, format_date
 from .errors import UsageError
-from .findings import LADDER, Context, Finding, analyse, local
-from .namespaces import INFERRED_GRAPH, MLR, sparql_prefixes
+from .findings import LADDER, Context, Finding, local, what_if
+from .namespaces import INFERRED_GRAPH, sparql_prefixes
 from .store import term_value
 
 DATE_ENV = "MINELAW_BRIEF_DATE"  # fixes the generation date (golden files, reproducible runs)
@@ -412,24 +412,14 @@ def arithmetic(f: Finding, evidence: list[str], thresholds: list[dict[str, Any]]
 def sensitivity(
     ctx: Context, f: Finding, xs: Sequence[str], xc: Sequence[str]
 ) -> list[dict[str, str]]:
-    """Like :func:`minelaw.findings.sensitivity`, on top of this run's exclusions."""
-    base_s = {s if s.startswith("http") else MLR + s for s in xs}
-    base_c = {s if s.startswith("http") else MLR + s for s in xc}
-    claims = sorted(
-        {i for e in f.elements for i in e.support if ctx.items[i].is_claim} | set(f.contested_by)
-    )
+    """:func:`minelaw.findings.what_if` on top of this run's exclusions, in a memo's words."""
     out = []
-    for kind, iri in [("source", s) for s in f.evidence] + [("claim", c) for c in claims]:
-        s2 = base_s | ({iri} if kind == "source" else set())
-        c2 = base_c | ({iri} if kind == "claim" else set())
-        g = analyse(ctx, f.candidate, f.rule, s2, c2)
-        if g is None:
+    for kind, iri, standard in what_if(ctx, f, xs, xc):
+        if standard is None:
             effect = "drops the finding"
-        elif g.standard != f.standard:
-            verb = "lowers" if LADDER.index(g.standard) < LADDER.index(f.standard) else "raises"
-            effect = f"{verb} the standard to {std_text(g.standard)}"
         else:
-            continue
+            verb = "lowers" if LADDER.index(standard) < LADDER.index(f.standard) else "raises"
+            effect = f"{verb} the standard to {std_text(standard)}"
         label = f.items[iri].label if kind == "claim" and iri in f.items else ""
         if kind == "source" and iri in f.sources:
             label = f"{f.sources[iri].publisher_label}, {f.sources[iri].title}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -258,6 +258,28 @@ def render_result(res: Any, fmt: str) -> str:
     return buf.getvalue() + f"{len(res.rows)} rows\n"
 
 
+def _run_findings(
+    store: Any, exclude_sources: Sequence[str], exclude_claims: Sequence[str]
+) -> tuple[Any, list[Any]]:
+    """Preflight (the rules only see data that passed the entry shapes), then the rules."""
+    from .checks import preflight
+    from .findings import collect, compute
+
+    problems = preflight(store)
+    if problems:
+        for p in problems[:20]:
+            _err(p.render())
+        raise InputError(
+            f"the knowledge base has {len(problems)} entry or datatype errors; "
+            "compliance rules only run on data that passes them",
+            hint="run `minelaw check` and fix the errors it lists",
+        )
+    with progress_bar("rules") as prog:
+        ctx = collect(store, progress=prog)
+    found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
+    return ctx, found
+
+
 @cli.command()
 @click.option(
     "--format",
@@ -309,24 +331,11 @@ def findings(
     """
     import json
 
-    from .checks import preflight
-    from .findings import collect, compute
     from .findings import sensitivity as sens
     from .findings_graph import to_turtle
 
     store = obj.store()
-    problems = preflight(store)
-    if problems:
-        for p in problems[:20]:
-            _err(p.render())
-        raise InputError(
-            f"the knowledge base has {len(problems)} entry or datatype errors; "
-            "compliance rules only run on data that passes them",
-            hint="run `minelaw check` and fix the errors it lists",
-        )
-    with progress_bar("rules") as prog:
-        ctx = collect(store, progress=prog)
-    found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
+    ctx, found = _run_findings(store, exclude_sources, exclude_claims)
     if not (exclude_sources or exclude_claims):
         # keep graph:findings current for SPARQL (what-if runs leave it alone)
         from .findings_graph import ensure
@@ -409,8 +418,6 @@ def brief(
       minelaw brief CIHL-R83--QQA--place-qq-south --format md
     """
     from .briefs import write_all
-    from .checks import preflight
-    from .findings import collect, compute
 
     if all_ == bool(ids):
         raise UsageError(
@@ -418,18 +425,7 @@ def brief(
             hint="`minelaw findings` lists the finding ids",
         )
     store = obj.store()
-    problems = preflight(store)
-    if problems:
-        for p in problems[:20]:
-            _err(p.render())
-        raise InputError(
-            f"the knowledge base has {len(problems)} entry or datatype errors; "
-            "compliance rules only run on data that passes them",
-            hint="run `minelaw check` and fix the errors it lists",
-        )
-    with progress_bar("rules") as prog:
-        ctx = collect(store, progress=prog)
-    found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
+    ctx, found = _run_findings(store, exclude_sources, exclude_claims)
     if ids:
         known = {f.id: f for f in found}
         unknown = [i for i in ids if i not in known]

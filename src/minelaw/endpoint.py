@@ -547,11 +547,11 @@ def make_server(
     ``store`` must come from the on-disk cache (``open_kb(..., use_cache=True)``):
     the workers open the same folder read-only.
     """
-    from .resources import cache_root
-
     if include_restricted and not token:
         raise UsageError("--include-restricted needs --token-file FILE")
-    db = (store.path or cache_root() / store.key[:32]) / "db"
+    if store.path is None:
+        raise StoreError("the endpoint serves a cached store", hint="open it with use_cache=True")
+    db = store.path / "db"
     if not db.is_dir():
         raise StoreError(f"the cached store {db} is missing", hint="run the command again")
     conf = {

@@ -592,8 +592,7 @@ def compute(
 ) -> list[Finding]:
     """All findings on the store, optionally without some sources or claims (what-if)."""
     ctx = ctx or collect(store)
-    xs = {s if s.startswith("http") else MLR + s for s in exclude_sources}
-    xc = {s if s.startswith("http") else MLR + s for s in exclude_claims}
+    xs, xc = _iris(exclude_sources), _iris(exclude_claims)
     rules = {r.norm: r for r in ctx.rules}
     out = []
     for cand in ctx.candidates:
@@ -603,24 +602,42 @@ def compute(
     return out
 
 
-def sensitivity(ctx: Context, finding: Finding) -> list[dict[str, str]]:
-    """Which single source or claim, if removed, drops a finding or changes its standard."""
-    rule = finding.rule
-    out = []
+def _iris(ids: Iterable[str]) -> set[str]:
+    return {s if s.startswith("http") else MLR + s for s in ids}
+
+
+def what_if(
+    ctx: Context,
+    finding: Finding,
+    exclude_sources: Iterable[str] = (),
+    exclude_claims: Iterable[str] = (),
+) -> list[tuple[str, str, str | None]]:
+    """Each source and claim whose removal (on top of the given exclusions) drops the finding
+    or changes its standard: ``(kind, iri, standard without it)``, None when it drops."""
+    base_s, base_c = _iris(exclude_sources), _iris(exclude_claims)
     claims = sorted(
         {i for e in finding.elements for i in e.support if ctx.items[i].is_claim}
         | set(finding.contested_by)
     )
+    out: list[tuple[str, str, str | None]] = []
     for kind, iri in [("source", s) for s in finding.evidence] + [("claim", c) for c in claims]:
-        xs, xc = ({iri}, set()) if kind == "source" else (set(), {iri})
-        g = analyse(ctx, finding.candidate, rule, xs, xc)
-        if g is None:
+        xs = base_s | ({iri} if kind == "source" else set())
+        xc = base_c | ({iri} if kind == "claim" else set())
+        g = analyse(ctx, finding.candidate, finding.rule, xs, xc)
+        if g is None or g.standard != finding.standard:
+            out.append((kind, iri, None if g is None else g.standard))
+    return out
+
+
+def sensitivity(ctx: Context, finding: Finding) -> list[dict[str, str]]:
+    """Which single source or claim, if removed, drops a finding or changes its standard."""
+    out = []
+    for kind, iri, standard in what_if(ctx, finding):
+        if standard is None:
             effect = "drops the finding"
-        elif LADDER.index(g.standard) < LADDER.index(finding.standard):
-            effect = f"lowers the standard to {g.standard}"
-        elif LADDER.index(g.standard) > LADDER.index(finding.standard):
-            effect = f"raises the standard to {g.standard}"
+        elif LADDER.index(standard) < LADDER.index(finding.standard):
+            effect = f"lowers the standard to {standard}"
         else:
-            continue
+            effect = f"raises the standard to {standard}"
         out.append({"kind": kind, "id": local(iri), "effect": effect})
     return out

@@ -9,9 +9,6 @@ across runs.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ import pyoxigraph as ox
 
 from .findings import Finding
 from .namespaces import FINDINGS_GRAPH, ML, MLR, MLV
-from .store import EmbeddedStore, lock
+from .store import EmbeddedStore, build_cached, open_cached
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -160,7 +157,7 @@ def ensure(store: Any, findings: Sequence[Finding] | None = None) -> Any:
 
         return None if preflight(public) else compute(public)
 
-    if not store.cached and store.path is None:  # in memory: writable
+    if store.path is None:  # in memory: writable
         found = compute_public()
         if found is None:
             return store
@@ -172,27 +169,19 @@ def ensure(store: Any, findings: Sequence[Finding] | None = None) -> Any:
     base = store.path
     assert base is not None
     target = base.with_name(f"{base.name}-findings-{rules_version()}")
-    if not (target / "COMPLETE").is_file():
-        with lock(target.with_name(f".{target.name}.lock")):
-            if not (target / "COMPLETE").is_file():
-                found = compute_public()
-                if found is None:
-                    return store
-                tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
-                try:
-                    store.store.backup(str(tmp / "db"))
-                    rw = ox.Store(str(tmp / "db"))
-                    rw.extend(_quads(found))
-                    rw.flush()
-                    del rw
-                    (tmp / "COMPLETE").write_text("findings\n")
-                    if target.exists():
-                        shutil.rmtree(target)
-                    os.replace(tmp, target)
-                except BaseException:
-                    shutil.rmtree(tmp, ignore_errors=True)
-                    raise
-    derived = ox.Store.read_only(str(target / "db"))
+
+    def build(db: Path) -> bool:
+        found = compute_public()
+        if found is None:
+            return False
+        store.store.backup(str(db))  # a checkpoint: hard links, no copy
+        rw = ox.Store(str(db))
+        rw.extend(_quads(found))
+        rw.flush()
+        return True
+
+    if build_cached(target, build, "findings\n") is None:
+        return store
     return EmbeddedStore(
-        derived, store.files, store.key, True, store.include_restricted, path=target
+        open_cached(target), store.files, store.key, True, store.include_restricted, path=target
     )

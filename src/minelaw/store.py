@@ -318,54 +318,57 @@ def open_kb(
         materialise(store, files)
         return EmbeddedStore(store, files, key, cached=False, include_restricted=include_restricted)
 
-    root = cache_root()
-    target = root / key[:32]
+    target = cache_root() / key[:32]
+
+    def build(db: Path) -> bool:
+        store = ox.Store(str(db))
+        _load_files(store, files, progress)
+        materialise(store, files)
+        store.flush()
+        return True
+
+    marker = json.dumps({"key": key, "files": len(files), "minelaw": __version__})
+    built = build_cached(target, build, marker)
+    return EmbeddedStore(
+        open_cached(target),
+        files,
+        key,
+        cached=not built,
+        include_restricted=include_restricted,
+        path=target,
+    )
+
+
+def build_cached(target: Path, build: Callable[[Path], bool], marker: str) -> bool | None:
+    """Build the cache folder ``target`` once: under a lock, into a temporary folder beside it
+    (``build(db)`` fills ``<tmp>/db``), marked COMPLETE and renamed into place only when done,
+    so an interrupted build never leaves a half-built cache behind.
+
+    Returns True when built now, False when it already existed, None when ``build`` declined
+    (returned False; nothing is kept).
+    """
     if (target / "COMPLETE").is_file():
-        return EmbeddedStore(
-            _open_existing(target),
-            files,
-            key,
-            cached=True,
-            include_restricted=include_restricted,
-            path=target,
-        )
-    with lock(root / f".{key[:32]}.lock"):
+        return False
+    with lock(target.with_name(f".{target.name}.lock")):
         if (target / "COMPLETE").is_file():
-            return EmbeddedStore(
-                _open_existing(target),
-                files,
-                key,
-                cached=True,
-                include_restricted=include_restricted,
-                path=target,
-            )
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+            return False
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
         try:
-            store = ox.Store(str(tmp / "db"))
-            _load_files(store, files, progress)
-            materialise(store, files)
-            store.flush()
-            del store
-            (tmp / "COMPLETE").write_text(
-                json.dumps({"key": key, "files": len(files), "minelaw": __version__})
-            )
+            if not build(tmp / "db"):
+                shutil.rmtree(tmp, ignore_errors=True)
+                return None
+            (tmp / "COMPLETE").write_text(marker)
             if target.exists():
                 shutil.rmtree(target)
             os.replace(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    return EmbeddedStore(
-        _open_existing(target),
-        files,
-        key,
-        cached=False,
-        include_restricted=include_restricted,
-        path=target,
-    )
+    return True
 
 
-def _open_existing(target: Path) -> ox.Store:
+def open_cached(target: Path) -> ox.Store:
+    """Open a built cache folder read-only (many processes may read it at once)."""
     try:
         return ox.Store.read_only(str(target / "db"))
     except OSError as exc:
