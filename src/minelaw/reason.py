@@ -1,7 +1,8 @@
 """Reasoning: OWL 2 RL materialisation and the OWL 2 DL consistency check.
 
 - :func:`materialise` runs the OWL 2 RL rules (W3C OWL 2 Profiles, section 4.3)
-  with the Rust engine ``reasonable`` over the ontology and the KB, and writes the
+  inside the store (:mod:`minelaw.owlrl`; the Rust engine ``reasonable`` is the
+  exact fallback) over the ontology and the KB, and writes the
   consequences that were not asserted (class and property hierarchy, inverses,
   transitive ``ml:partOf``) into ``graph:inferred``.  Rules and queries can then
   rely on, e.g., ``?x a ml:Actor`` for every state.
@@ -138,8 +139,37 @@ def materialise(store: ox.Store, files: Sequence[InputFile]) -> int:
     add (e.g. the inferred types of a restricted individual) goes to
     ``graph:inferred-restricted``, which is hidden exactly like the restricted
     files themselves, so nothing confidential leaks through inference.
+
+    The rules run inside the store (:mod:`minelaw.owlrl`); when the schema needs a
+    rule that module does not compile, the exact path through ``reasonable`` runs
+    instead.  Either way the consequences are the same, except that ``reasonable``
+    also types every subject ``owl:Thing``, which no rule, query or template uses.
     """
+    from .owlrl import count, materialise_in_store
+
     public = [f for f in files if not f.restricted]
+    n = materialise_in_store(store, INFERRED_GRAPH, [f.graph for f in public])
+    if n is not None and len(public) == len(files):
+        return n
+    if n is not None:
+        scratch = INFERRED_GRAPH + "-scratch"
+        extra = materialise_in_store(store, scratch, [f.graph for f in files])
+        if extra is not None:
+            g, r = f"<{scratch}>", f"<{INFERRED_RESTRICTED_GRAPH}>"
+            store.update(
+                f"INSERT {{ GRAPH {r} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} "
+                f"FILTER NOT EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }} }}"
+            )
+            store.update(f"DROP GRAPH {g}")
+            return n + count(store, INFERRED_RESTRICTED_GRAPH)
+        store.update(f"DROP SILENT GRAPH <{INFERRED_GRAPH}>")
+    return _materialise_exact(store, files, public)
+
+
+def _materialise_exact(
+    store: ox.Store, files: Sequence[InputFile], public: Sequence[InputFile]
+) -> int:
+    """The exact path: every OWL 2 RL rule, by ``reasonable`` (slow at scale)."""
     inferred = _rl_consequences(public)
     extra: set[tuple[str, str, str]] = set()
     if len(public) < len(files):
