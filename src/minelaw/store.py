@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,13 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import InputError, ParseError, QueryError, StoreError
-from .namespaces import FINDINGS_GRAPH, INFERRED_RESTRICTED_GRAPH, graph_iri, sparql_prefixes
+from .namespaces import (
+    FINDINGS_GRAPH,
+    INFERRED_GRAPH,
+    INFERRED_RESTRICTED_GRAPH,
+    graph_iri,
+    sparql_prefixes,
+)
 from .resources import cache_root, data_dir
 
 #: Bump when the layout of a cached store changes, so old caches are not reused.
@@ -321,10 +328,7 @@ def open_kb(
     target = cache_root() / key[:32]
 
     def build(db: Path) -> bool:
-        store = ox.Store(str(db))
-        _load_files(store, files, progress)
-        materialise(store, files)
-        store.flush()
+        _build_store(db, files, progress)
         return True
 
     marker = json.dumps({"key": key, "files": len(files), "minelaw": __version__})
@@ -337,6 +341,44 @@ def open_kb(
         include_restricted=include_restricted,
         path=target,
     )
+
+
+def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None) -> None:
+    """Load ``files`` into a new on-disk store at ``db``, with their OWL 2 RL consequences.
+
+    The reasoner's updates are transactional and several times slower on disk than in
+    memory (issue 9: 30 s against 5 s at 100,000 incidents), so the files are parsed
+    twice at once: into the on-disk store by a thread (the bulk loader releases the GIL)
+    and into an in-memory store where the rules run; only the inferred graphs are then
+    copied to disk.
+    """
+    from .reason import materialise
+
+    disk = ox.Store(str(db))
+    failure: list[BaseException] = []
+
+    def load_disk() -> None:
+        try:
+            _load_files(disk, files, None)
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=load_disk, name="minelaw-load", daemon=True)
+    thread.start()
+    memory = ox.Store()
+    try:
+        _load_files(memory, files, progress)
+        materialise(memory, files)
+    finally:
+        thread.join()
+    if failure:
+        raise failure[0]
+    for graph in (INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH):
+        name = ox.NamedNode(graph)
+        data = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
+        if data:
+            disk.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+    disk.flush()
 
 
 def build_cached(target: Path, build: Callable[[Path], bool], marker: str) -> bool | None:
