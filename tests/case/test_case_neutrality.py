@@ -17,6 +17,7 @@ QUERIES = (
     "handovers",
     "disputed-claims",
     "casualties-by-district",
+    "casualty-totals",
     "sources",
     "claims-about",
     "timeline",

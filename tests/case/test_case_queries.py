@@ -52,6 +52,7 @@ CASES = [
     ("handovers", "handovers", {}),
     ("disputed-claims", "disputed-claims", {}),
     ("casualties-by-district", "casualties-by-district", {}),
+    ("casualty-totals", "casualty-totals", {}),
     ("sources", "sources", {}),
     ("timeline", "timeline", {}),
     ("claims-about-handover", "claims-about", {"event": "ev-handover-2021-06-12"}),
