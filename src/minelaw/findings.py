@@ -146,13 +146,17 @@ def fetch_items(store: SparqlStore, items: set[str]) -> dict[str, ItemInfo]:
               UNION {{ ?c ml:supports ?item ; dcterms:source ?src }} }}""",
     ):
         info[r["item"]].sources.add(r["src"])
-    for r in _q(
-        store,
-        f"""SELECT ?item ?other WHERE {{ VALUES ?item {{ {vals} }}
-              {{ ?other ml:disputes ?item }}
-              UNION {{ ?other ml:disputes ?c . ?c ml:supports ?item }} }}""",
-    ):
-        info[r["item"]].disputed_by.add(r["other"])
+    # disputes of the item, or of a claim that supports it: the dispute pairs are few, so
+    # they are fetched whole and joined here (with the items as a VALUES block, Oxigraph
+    # took 6 s at 10,000 incidents)
+    disputes: dict[str, set[str]] = defaultdict(set)
+    for r in _q(store, "SELECT ?other ?target WHERE { ?other ml:disputes ?target }"):
+        disputes[r["target"]].add(r["other"])
+    for r in _q(store, "SELECT ?c ?item WHERE { ?c ml:supports ?item }"):
+        if r["item"] in info and r["c"] in disputes:
+            info[r["item"]].disputed_by |= disputes[r["c"]]
+    for item, it in info.items():
+        it.disputed_by |= disputes.get(item, set())
     for r in _q(
         store, f"SELECT ?item ?a WHERE {{ VALUES ?item {{ {vals} }} ?item ml:against ?a }}"
     ):
