@@ -117,6 +117,20 @@ class KbContext:
             out.extend(self.visible.query(q).triples)
         return out
 
+    def pointing_at(self, iris: Iterable[str], props: Sequence[str]) -> list[ox.Triple]:
+        """The triples of ``props`` (prefixed names) whose object is one of ``iris``."""
+        out: list[ox.Triple] = []
+        if not props:
+            return out
+        preds = " ".join(props)
+        for chunk in _chunks(sorted(set(iris))):
+            q = (
+                f"CONSTRUCT {{ ?s ?p ?x }} WHERE {{ VALUES ?x {{ {_values(chunk)} }} "
+                f"VALUES ?p {{ {preds} }} ?s ?p ?x }}"
+            )
+            out.extend(self.visible.query(q).triples)
+        return out
+
     def hierarchy(self) -> list[ox.Triple]:
         sub = ox.NamedNode(RDFS + "subClassOf")
         return [
