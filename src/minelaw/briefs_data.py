@@ -169,15 +169,26 @@ def fetch_facts(store: Any, iris: set[str]) -> dict[str, dict[str, Any]]:
             d.setdefault(k, val)
         if not d["kind"] and r.get("kind"):
             d["kind"] = r["kind"]
-    for r in select(
-        store,
-        f"""SELECT ?i ?p ?wkt ?prec WHERE {{ VALUES ?i {{ {v} }}
-              {{ ?i ml:place ?p }} UNION {{ ?i ml:about ?p . ?p a ml:Place }}
-              UNION {{ ?i ml:territory ?p }}
-              OPTIONAL {{ ?p geo:hasGeometry ?geom . ?geom geo:asWKT ?wkt
-                         OPTIONAL {{ ?geom ml:coordinatePrecision ?prec }} }} }}""",
-    ):
-        out[r["i"]]["places"].setdefault(r["p"], (r.get("wkt", ""), r.get("prec", "")))
+    # the places, one simple query per way of naming one, then their geometries: as one
+    # UNION joined with the items, Oxigraph evaluated the UNION over the whole KB first
+    # (0.9 s of 2.3 s for 20 briefs at 10,000 incidents)
+    places: dict[str, list[str]] = {}
+    for pattern in ("?i ml:place ?p", "?i ml:about ?p . ?p a ml:Place", "?i ml:territory ?p"):
+        for r in select(store, f"SELECT ?i ?p WHERE {{ VALUES ?i {{ {v} }} {pattern} }}"):
+            places.setdefault(r["i"], []).append(r["p"])
+    geometry: dict[str, tuple[str, str]] = {}
+    named = {p for ps in places.values() for p in ps}
+    if named:
+        for r in select(
+            store,
+            f"""SELECT ?p ?wkt ?prec WHERE {{ VALUES ?p {{ {values_of(named)} }}
+                  ?p geo:hasGeometry ?geom . ?geom geo:asWKT ?wkt
+                  OPTIONAL {{ ?geom ml:coordinatePrecision ?prec }} }}""",
+        ):
+            geometry.setdefault(r["p"], (r.get("wkt", ""), r.get("prec", "")))
+    for i, ps in places.items():
+        for p in ps:
+            out[i]["places"].setdefault(p, geometry.get(p, ("", "")))
     return out
 
 
