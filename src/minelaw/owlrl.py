@@ -58,13 +58,7 @@ UNSUPPORTED = [
     )
 ]
 
-_SCHEMA_Q = """
-SELECT ?s ?p ?o WHERE {
-  GRAPH ?g { ?s ?p ?o }
-  VALUES ?p { <%(rdfs)ssubClassOf> <%(rdfs)ssubPropertyOf> <%(rdfs)sdomain> <%(rdfs)srange>
-              <%(owl)sinverseOf> <%(owl)sequivalentClass> <%(owl)sequivalentProperty> }
-  %(graphs)s
-}"""
+_SCHEMA_Q = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } VALUES ?p { %(preds)s } %(graphs)s }"
 
 _KIND_Q = """
 SELECT ?s ?k WHERE {
@@ -124,30 +118,25 @@ class _Schema:
         self.range: dict[str, set[str]] = defaultdict(set)
         self.inverse: dict[str, set[str]] = defaultdict(set)
         self.kinds: dict[str, set[str]] = defaultdict(set)
-        self.asserted_sub_class: set[tuple[str, str]] = set()
-        for row in _select(store, _SCHEMA_Q % fmt):
-            s, p, o = row["s"], row["p"].value, row["o"]
+        # each axiom: the relation it adds to, and whether it holds both ways
+        axioms = {
+            f"{RDFS}subClassOf": (self.sub_class, False),
+            f"{OWL}equivalentClass": (self.sub_class, True),
+            f"{RDFS}subPropertyOf": (self.sub_prop, False),
+            f"{OWL}equivalentProperty": (self.sub_prop, True),
+            f"{RDFS}domain": (self.domain, False),
+            f"{RDFS}range": (self.range, False),
+            f"{OWL}inverseOf": (self.inverse, True),
+        }
+        preds = " ".join(f"<{p}>" for p in axioms)
+        for row in _select(store, _SCHEMA_Q % {**fmt, "preds": preds}):
+            s, o = row["s"], row["o"]
             if not isinstance(s, ox.NamedNode) or not isinstance(o, ox.NamedNode):
                 continue  # blank-node class expressions are caught by UNSUPPORTED
-            a, b = s.value, o.value
-            if p == f"{RDFS}subClassOf":
-                self.sub_class[a].add(b)
-                self.asserted_sub_class.add((a, b))
-            elif p == f"{OWL}equivalentClass":
-                self.sub_class[a].add(b)
-                self.sub_class[b].add(a)
-            elif p == f"{RDFS}subPropertyOf":
-                self.sub_prop[a].add(b)
-            elif p == f"{OWL}equivalentProperty":
-                self.sub_prop[a].add(b)
-                self.sub_prop[b].add(a)
-            elif p == f"{RDFS}domain":
-                self.domain[a].add(b)
-            elif p == f"{RDFS}range":
-                self.range[a].add(b)
-            elif p == f"{OWL}inverseOf":
-                self.inverse[a].add(b)
-                self.inverse[b].add(a)
+            relation, both_ways = axioms[row["p"].value]
+            relation[s.value].add(o.value)
+            if both_ways:
+                relation[o.value].add(s.value)
         self.chains: dict[str, list[str]] = {}
         for row in _select(store, _CHAIN_Q % fmt):
             if isinstance(row["p"], ox.NamedNode):
@@ -164,6 +153,10 @@ class _Schema:
         )
 
     @property
+    def symmetric(self) -> set[str]:
+        return self.kinds[f"{OWL}SymmetricProperty"]
+
+    @property
     def transitive(self) -> set[str]:
         return self.kinds[f"{OWL}TransitiveProperty"]
 
@@ -178,12 +171,11 @@ class _Schema:
         """(property, flipped) pairs that a triple of ``prop`` implies, itself included."""
         seen = {(prop, False)}
         todo = [(prop, False)]
-        symmetric = self.kinds[f"{OWL}SymmetricProperty"]
         while todo:
             q, flip = todo.pop()
             nxt = [(s, flip) for s in self.sub_prop.get(q, ())]
             nxt += [(i, not flip) for i in self.inverse.get(q, ())]
-            if q in symmetric:
+            if q in self.symmetric:
                 nxt.append((q, not flip))
             for item in nxt:
                 if item not in seen:
@@ -198,7 +190,7 @@ class _Schema:
             | set(self.inverse)
             | set(self.domain)
             | set(self.range)
-            | self.kinds[f"{OWL}SymmetricProperty"]
+            | self.symmetric
             | self.transitive
             | set(self.chains)
         )
