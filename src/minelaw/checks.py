@@ -149,11 +149,16 @@ def run_entry_shapes(store: EmbeddedStore, rules_dir: Path) -> tuple[list[Proble
     shape_files = sorted((rules_dir / "entries").glob("*.ttl"))
     if not shape_files:
         return [], 0
+    import rdflib
+
     shapes_text = "".join(f.read_text(encoding="utf-8") for f in shape_files)
+    shapes = rdflib.Graph()  # parsed once, for every group
+    for shape_file in shape_files:
+        shapes.parse(shape_file, format="turtle")
     cache = cache_root() / "shapes"
     # the shapes follow these properties backwards (sh:inversePath): only their triples
     # that point at a file's resources are part of its data graph
-    inverse = sorted(set(re.findall(r"sh:inversePath\s+(\S+)\s*\]", shapes_text)))
+    inverse = sorted({f"<{o}>" for o in shapes.objects(None, rdflib.SH.inversePath)})
     ctx = KbContext(store, restricted=True)  # the whole KB, restricted entries included
     hierarchy = ctx.hierarchy()
     groups: list[tuple[list[ox.Triple], set[str]]] = []
@@ -194,7 +199,7 @@ def run_entry_shapes(store: EmbeddedStore, rules_dir: Path) -> tuple[list[Proble
         if marker.is_file():
             found = [Problem(**p) for p in json.loads(marker.read_text(encoding="utf-8"))]
         else:
-            found = _validate_group(data, focus, shape_files)
+            found = _validate_group(data, focus, shapes)
             with contextlib.suppress(OSError):
                 cache.mkdir(parents=True, exist_ok=True)
                 marker.write_text(json.dumps([p.__dict__ for p in found]), encoding="utf-8")
@@ -219,14 +224,12 @@ def _skolem(t: ox.Triple) -> str:
     return f"{term(t.subject)} {term(t.predicate)} {term(t.object)}"
 
 
-def _validate_group(data: list[str], focus: set[str], shape_files: list[Path]) -> list[Problem]:
-    """pySHACL on one group's data graph (N-Triples lines), focus nodes ``focus``."""
+def _validate_group(data: list[str], focus: set[str], shapes: Any) -> list[Problem]:
+    """pySHACL with the ``shapes`` graph on one group's data graph (N-Triples lines);
+    only results about ``focus`` are kept."""
     import pyshacl
     import rdflib
 
-    shapes = rdflib.Graph()
-    for f in shape_files:
-        shapes.parse(f, format="turtle")
     graph = rdflib.Graph()
     graph.parse(data="".join(f"{t} .\n" for t in data), format="nt")
     # no focus_nodes: pySHACL is several times slower with them (12 ms a node); results about

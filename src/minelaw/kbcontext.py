@@ -110,26 +110,21 @@ class KbContext:
         q = f"SELECT ?n WHERE {{ ?c skos:inScheme <{scheme}> ; skos:notation ?n }} ORDER BY ?n"
         return self.visible.query(q).values("n")
 
-    def describe(self, iris: Iterable[str]) -> list[ox.Triple]:
+    def _construct(self, iris: Iterable[str], pattern: str) -> list[ox.Triple]:
+        """The triples of ``pattern`` (a CONSTRUCT template and WHERE pattern in one) for each
+        resource ``?x`` of ``iris``, in chunks."""
         out = []
         for chunk in _chunks(sorted(set(iris))):
-            q = f"CONSTRUCT {{ ?x ?p ?o }} WHERE {{ VALUES ?x {{ {_values(chunk)} }} ?x ?p ?o }}"
+            q = f"CONSTRUCT {{ {pattern} }} WHERE {{ VALUES ?x {{ {_values(chunk)} }} {pattern} }}"
             out.extend(self.visible.query(q).triples)
         return out
 
+    def describe(self, iris: Iterable[str]) -> list[ox.Triple]:
+        return self._construct(iris, "?x ?p ?o")
+
     def pointing_at(self, iris: Iterable[str], props: Sequence[str]) -> list[ox.Triple]:
-        """The triples of ``props`` (prefixed names) whose object is one of ``iris``."""
-        out: list[ox.Triple] = []
-        if not props:
-            return out
-        preds = " ".join(props)
-        for chunk in _chunks(sorted(set(iris))):
-            q = (
-                f"CONSTRUCT {{ ?s ?p ?x }} WHERE {{ VALUES ?x {{ {_values(chunk)} }} "
-                f"VALUES ?p {{ {preds} }} ?s ?p ?x }}"
-            )
-            out.extend(self.visible.query(q).triples)
-        return out
+        """The triples of ``props`` (SPARQL IRIs or prefixed names) whose object is in ``iris``."""
+        return [t for p in props for t in self._construct(iris, f"?s {p} ?x")]
 
     def hierarchy(self) -> list[ox.Triple]:
         sub = ox.NamedNode(RDFS + "subClassOf")
