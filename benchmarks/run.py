@@ -110,7 +110,7 @@ mlr:ev-bench-new a ml:MineIncident ; dcterms:identifier "ev-bench-new" ;
 # children: each prints one JSON object on its last stdout line
 # --------------------------------------------------------------------------------------
 def _store(kb: Path) -> Any:
-    from minelaw.store import open_kb
+    from minelaw.store.oxigraph import open_kb
 
     return open_kb(kb)
 
@@ -126,8 +126,8 @@ def m_load_split(a: argparse.Namespace) -> dict[str, Any]:
     """Where cold-load time goes: parsing into Oxigraph vs OWL 2 RL materialisation."""
     import pyoxigraph as ox
 
-    from minelaw.reason import materialise
-    from minelaw.store import _load_files, discover
+    from minelaw.store.oxigraph import _load_files, discover
+    from minelaw.store.reason import materialise
 
     files = discover(a.kb)
     st = ox.Store()
@@ -145,8 +145,8 @@ def qkind(name: str) -> str:
 
 
 def m_preflight(a: argparse.Namespace) -> dict[str, Any]:
-    from minelaw.checks import preflight
     from minelaw.resources import cache_root
+    from minelaw.store.checks import preflight
 
     st = _store(a.kb)
     (cache_root() / st.key[:32] / "preflight.json").unlink(missing_ok=True)
@@ -156,7 +156,7 @@ def m_preflight(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def m_rules(a: argparse.Namespace) -> dict[str, Any]:
-    from minelaw.rules import load_rules, run_candidates
+    from minelaw.reasoning.rules import load_rules, run_candidates
 
     st = _store(a.kb)
     rules = load_rules()
@@ -183,7 +183,7 @@ def m_rules(a: argparse.Namespace) -> dict[str, Any]:
 def m_pyshacl(a: argparse.Namespace) -> dict[str, Any]:
     import rdflib
 
-    from minelaw.rules import load_rules, run_pyshacl
+    from minelaw.reasoning.rules import load_rules, run_pyshacl
 
     st = _store(a.kb)
     rules = load_rules()
@@ -204,7 +204,7 @@ def m_pyshacl(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def m_validate(a: argparse.Namespace) -> dict[str, Any]:
-    from minelaw.intake import run_validate
+    from minelaw.intake.workflow import run_validate
 
     st = _store(a.kb)
     entry = Path(a.entry)
@@ -225,7 +225,7 @@ def m_validate(a: argparse.Namespace) -> dict[str, Any]:
 
 def _saved() -> dict[str, tuple[Any, str]]:
     from minelaw.namespaces import sparql_prefixes
-    from minelaw.query import bind, saved_queries
+    from minelaw.sparql.query import bind, saved_queries
 
     out = {}
     for name, sq in sorted(saved_queries().items()):
@@ -272,8 +272,8 @@ def m_queries_rdflib(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def m_briefs(a: argparse.Namespace) -> dict[str, Any]:
-    from minelaw.briefs import write_all
-    from minelaw.findings import collect, compute
+    from minelaw.briefs.render import write_all
+    from minelaw.reasoning.findings import collect, compute
 
     st = _store(a.kb)
     t = time.perf_counter()
@@ -440,7 +440,7 @@ def bench_size(
     r["preflight"]["timed_out"] = c.timed_out
     r["preflight"]["problems"] = (c.result or {}).get("problems")
     if c.timed_out or not c.result:  # let later commands skip it: write an empty marker
-        from minelaw.store import cache_key, discover
+        from minelaw.store.oxigraph import cache_key, discover
 
         key = cache_key(discover(kb))
         (warm / key[:32] / "preflight.json").write_text("[]", encoding="utf-8")

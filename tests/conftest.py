@@ -36,7 +36,7 @@ def kb_dir() -> Path:
 @pytest.fixture(scope="session")
 def store(kb_dir: Path):  # type: ignore[no-untyped-def]
     """The bundled KB loaded into the embedded store (built once per session)."""
-    from minelaw.store import open_kb
+    from minelaw.store.oxigraph import open_kb
 
     return open_kb(kb_dir)
 
@@ -57,7 +57,7 @@ def run_cli():  # type: ignore[no-untyped-def]
 def sparql(store):  # type: ignore[no-untyped-def]
     """Run a SPARQL query (minelaw prefixes preloaded) on the bundled KB; rows as dicts of str."""
     from minelaw.namespaces import sparql_prefixes
-    from minelaw.store import term_value
+    from minelaw.store.oxigraph import term_value
 
     def run(q: str) -> list[dict[str, str]]:
         res = store.query(sparql_prefixes() + q)

@@ -30,8 +30,8 @@ mlr:src-monitor ml:reliability mlv:reliability-C .
 
 @pytest.mark.parametrize("which", ["bundled", "world", "clash", "inconsistent"])
 def test_fast_rl_equals_plain_run(which: str, tmp_path: Path) -> None:
-    from minelaw.reason import _rl_consequences, _rl_run
-    from minelaw.store import discover
+    from minelaw.store.oxigraph import discover
+    from minelaw.store.reason import _rl_consequences, _rl_run
 
     kb = {
         "bundled": lambda: ROOT / "kb",
@@ -82,14 +82,14 @@ def _graph_triples(store: object, graph: str) -> set[str]:
     "which", ["bundled", "world", "clash", "inconsistent", "generated", "restricted"]
 )
 def test_in_store_rules_equal_reasonable(which: str, tmp_path: Path) -> None:
-    """The RL rules compiled to SPARQL (minelaw.owlrl) give reasonable's consequences, in the
+    """The RL rules compiled to SPARQL (minelaw.store.owlrl) give reasonable's consequences, in the
     same graphs, except reasonable's ``x a owl:Thing`` for every subject (used nowhere)."""
     import pyoxigraph as ox
 
     from minelaw.namespaces import INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH
-    from minelaw.owlrl import materialise_in_store
-    from minelaw.reason import _materialise_exact, materialise
-    from minelaw.store import _load_files, discover
+    from minelaw.store.owlrl import materialise_in_store
+    from minelaw.store.oxigraph import _load_files, discover
+    from minelaw.store.reason import _materialise_exact, materialise
 
     kb = {
         "bundled": lambda: ROOT / "kb",

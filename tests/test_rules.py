@@ -55,10 +55,10 @@ def store_data_graph(store) -> rdflib.Graph:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_rule_case(case: Path, tmp_path: Path) -> None:
-    from minelaw.checks import preflight
-    from minelaw.findings import compute
-    from minelaw.rules import load_rules, run_candidates, run_pyshacl
-    from minelaw.store import open_kb
+    from minelaw.reasoning.findings import compute
+    from minelaw.reasoning.rules import load_rules, run_candidates, run_pyshacl
+    from minelaw.store.checks import preflight
+    from minelaw.store.oxigraph import open_kb
 
     norm, expected, without = expectations(case)
     store = open_kb(build_kb(case, tmp_path))

@@ -56,8 +56,8 @@ def make_kb(folder: Path, cases: list[str], replace: tuple[str, str] | None = No
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from minelaw.findings import collect, compute
-    from minelaw.store import open_kb
+    from minelaw.reasoning.findings import collect, compute
+    from minelaw.store.oxigraph import open_kb
 
     kb = make_kb(tmp_path_factory.mktemp("briefs-kb"), CASES)
     store = open_kb(kb)
@@ -81,7 +81,7 @@ def _check_golden(name: str, text: str) -> None:
 @pytest.mark.parametrize("fid", GOLDEN_IDS)
 @pytest.mark.parametrize("fmt", ["md", "html"])
 def test_golden(world, fid: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
-    from minelaw.briefs import render
+    from minelaw.briefs.render import render
 
     _, store, ctx, found = world
     assert fid in found, sorted(found)
@@ -94,7 +94,7 @@ def test_golden(world, fid: str, fmt: str) -> None:  # type: ignore[no-untyped-d
 
 
 def test_brief_content(world) -> None:  # type: ignore[no-untyped-def]
-    from minelaw.briefs import brief_context
+    from minelaw.briefs.render import brief_context
 
     _, store, ctx, found = world
     b = brief_context(found["CCW-APII-1996-art10--QQA--place-qq-south"], store, ctx, **FIXED)
@@ -116,9 +116,9 @@ def test_brief_content(world) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_html_escapes_untrusted_text(tmp_path: Path) -> None:
-    from minelaw.briefs import render
-    from minelaw.findings import collect, compute
-    from minelaw.store import open_kb
+    from minelaw.briefs.render import render
+    from minelaw.reasoning.findings import collect, compute
+    from minelaw.store.oxigraph import open_kb
 
     evil = "<script>alert('x')</script><b>bold</b> & [link](javascript:alert(1))"
     kb = make_kb(
@@ -142,9 +142,9 @@ def test_html_escapes_untrusted_text(tmp_path: Path) -> None:
 
 def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
     """A claim without its own date is "undated", with the date its source was published."""
-    from minelaw.briefs import brief_context
-    from minelaw.findings import collect, compute
-    from minelaw.store import open_kb
+    from minelaw.briefs.render import brief_context
+    from minelaw.reasoning.findings import collect, compute
+    from minelaw.store.oxigraph import open_kb
 
     kb = make_kb(
         tmp_path / "kb",
@@ -166,7 +166,7 @@ def test_pdf_has_the_sections(world) -> None:  # type: ignore[no-untyped-def]
     pypdf = pytest.importorskip("pypdf")
     import io
 
-    from minelaw.briefs import render
+    from minelaw.briefs.render import render
 
     _, store, ctx, found = world
     pdf = render(found[GOLDEN_IDS[0]], store, "pdf", ctx, **FIXED)
@@ -208,7 +208,7 @@ def test_cli_brief_ids_and_errors(world, run_cli, tmp_path: Path) -> None:  # ty
 
 
 def test_file_names_are_sanitised() -> None:
-    from minelaw.briefs import file_stem
+    from minelaw.briefs.render import file_stem
 
     assert file_stem("CIHL-R83--QQA--place-x") == "CIHL-R83--QQA--place-x"
     assert "/" not in file_stem("../../etc/passwd") and not file_stem("../x").startswith(".")
@@ -219,8 +219,8 @@ def test_bundled_briefs_name_facts_by_label(store) -> None:  # type: ignore[no-u
     """On the bundled case no fact is shown by its bare identifier: events carry
     skos:prefLabel (used when there is no rdfs:label), control periods are named by their
     controller."""
-    from minelaw.briefs import brief_context
-    from minelaw.findings import collect, compute
+    from minelaw.briefs.render import brief_context
+    from minelaw.reasoning.findings import collect, compute
 
     ctx = collect(store)
     found = compute(store, ctx=ctx)

@@ -105,7 +105,7 @@ def test_ui_parameter_form_binds_values(page) -> None:  # type: ignore[no-untype
 
 
 def test_ui_opens_a_brief_from_the_findings_list(page) -> None:  # type: ignore[no-untyped-def]
-    pytest.importorskip("minelaw.briefs")
+    pytest.importorskip("minelaw.briefs.render")
     pg, server, outside = page
     pg.goto(server.url + "/findings", wait_until="networkidle")
     links = pg.locator("table.list a")

@@ -13,9 +13,9 @@ import pytest
 
 from minelaw.errors import QueryError, StoreError, UsageError
 from minelaw.namespaces import GRAPH, MLR, sparql_prefixes
-from minelaw.query import SavedQuery, bind, saved_queries
-from minelaw.remote import RemoteStore, store_url_for, with_prefixes
-from minelaw.store import QueryResult
+from minelaw.sparql.query import SavedQuery, bind, saved_queries
+from minelaw.store.oxigraph import QueryResult
+from minelaw.store.remote import RemoteStore, store_url_for, with_prefixes
 
 from .endpoint_support import Server
 
@@ -59,7 +59,7 @@ BY_TYPE = {
 @pytest.fixture(scope="module")
 def store(store):  # type: ignore[no-untyped-def]
     """The bundled KB with graph:findings, as `minelaw push` and `minelaw serve` provide it."""
-    from minelaw.findings_graph import ensure
+    from minelaw.reasoning.findings_graph import ensure
 
     return ensure(store)
 

@@ -18,7 +18,7 @@ import pytest
 from intake_corpus import BAD, GOOD, minelaw
 
 from minelaw.namespaces import MLR, PREFIXES
-from minelaw.store import discover, open_kb
+from minelaw.store.oxigraph import discover, open_kb
 
 ML = PREFIXES["ml"]
 
@@ -26,7 +26,7 @@ ML = PREFIXES["ml"]
 @pytest.fixture()
 def my_kb(tmp_path: Path) -> Path:
     """A fresh researcher KB (law + bundled case) created with `minelaw init --with-case`."""
-    from minelaw.intake import run_init
+    from minelaw.intake.workflow import run_init
 
     kb = tmp_path / "kb"
     run_init(kb, with_case=True)

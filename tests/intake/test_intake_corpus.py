@@ -89,7 +89,7 @@ def test_csv_problems_name_row_and_column() -> None:
 
 
 def test_validate_writes_nothing(tmp_path: Path) -> None:
-    from minelaw.intake import run_init
+    from minelaw.intake.workflow import run_init
 
     kb = tmp_path / "kb"
     run_init(kb, with_case=True)

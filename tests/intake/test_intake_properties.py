@@ -69,7 +69,7 @@ def test_mutations_never_crash_validate(case: tuple[str, bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def shared_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    from minelaw.intake import run_init
+    from minelaw.intake.workflow import run_init
 
     kb = tmp_path_factory.mktemp("prop") / "kb"
     run_init(kb, with_case=True)
@@ -117,7 +117,7 @@ def test_jsonld_never_uses_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_size_limit(tmp_path: Path) -> None:
-    from minelaw.formats import MAX_BYTES
+    from minelaw.intake.formats import MAX_BYTES
 
     big = tmp_path / "big.ttl"
     with open(big, "wb") as fh:
@@ -127,7 +127,7 @@ def test_size_limit(tmp_path: Path) -> None:
 
 
 def test_templates_validate_together(tmp_path: Path) -> None:
-    from minelaw.csvmap import load_mappings
+    from minelaw.intake.csvmap import load_mappings
 
     paths = []
     for kind in load_mappings():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from minelaw.citations import (
+from minelaw.briefs.citations import (
     cite,
     cite_customary_rule,
     cite_ecthr,

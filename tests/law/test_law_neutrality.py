@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = [
-    "src/minelaw/citations.py",
+    "src/minelaw/briefs/citations.py",
     "queries/party-status.rq",
     "queries/binding-norms.rq",
     "queries/elements.rq",

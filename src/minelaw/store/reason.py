@@ -1,7 +1,7 @@
 """Reasoning: OWL 2 RL materialisation and the OWL 2 DL consistency check.
 
 - :func:`materialise` runs the OWL 2 RL rules (W3C OWL 2 Profiles, section 4.3)
-  inside the store (:mod:`minelaw.owlrl`; the Rust engine ``reasonable`` is the
+  inside the store (:mod:`minelaw.store.owlrl`; the Rust engine ``reasonable`` is the
   exact fallback) over the ontology and the KB, and writes the
   consequences that were not asserted (class and property hierarchy, inverses,
   transitive ``ml:partOf``) into ``graph:inferred``.  Rules and queries can then
@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from .errors import ReasonerUnavailable
-from .namespaces import INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH
+from ..errors import ReasonerUnavailable
+from ..namespaces import INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH
 
 if TYPE_CHECKING:
-    from .store import EmbeddedStore, InputFile
+    from .oxigraph import EmbeddedStore, InputFile
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -140,7 +140,7 @@ def materialise(store: ox.Store, files: Sequence[InputFile]) -> int:
     ``graph:inferred-restricted``, which is hidden exactly like the restricted
     files themselves, so nothing confidential leaks through inference.
 
-    The rules run inside the store (:mod:`minelaw.owlrl`); when the schema needs a
+    The rules run inside the store (:mod:`minelaw.store.owlrl`); when the schema needs a
     rule that module does not compile, the exact path through ``reasonable`` runs
     instead.  Either way the consequences are the same, except that ``reasonable``
     also types every subject ``owl:Thing``, which no rule, query or template uses.

@@ -4,7 +4,7 @@ Implements DESIGN.md sections 3 ("Findings"), 4 ("Standard of proof") and 5
 (the JSON contract of ``minelaw findings``).  A finding is a *candidate* breach
 for research, never a legal determination (DEVELOPERS.md principle 1).
 
-Pipeline: :mod:`minelaw.rules` selects candidates and the items (events, claims)
+Pipeline: :mod:`minelaw.reasoning.rules` selects candidates and the items (events, claims)
 behind each element; this module fetches their sources and grades once, then
 analyses every candidate in Python, so that what-if runs (``exclude``) and the
 sensitivity analysis re-use the same data without touching the store again.
@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .namespaces import MLR, MLV, sparql_prefixes
+from ..namespaces import MLR, MLV, sparql_prefixes
+from ..store.oxigraph import SparqlStore, term_value
 from .rules import Candidate, Rule, element_items, load_rules, run_candidates
-from .store import SparqlStore, term_value
 
 LADDER = ["insufficient", "reasonable_grounds", "balance_of_probabilities", "clear_and_convincing"]
 SOP = MLV + "standard-of-proof-"

@@ -32,12 +32,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..errors import InputError
+from ..namespaces import MLR, MLV, PREFIXES
+from ..resources import data_dir
+from ..store.kbcontext import KbContext, short
+from ..store.oxigraph import EmbeddedStore
 from . import csvmap, formats
-from .errors import InputError
-from .kbcontext import KbContext, short
-from .namespaces import MLR, MLV, PREFIXES
-from .resources import data_dir
-from .store import EmbeddedStore
 
 ML, XSD, RDF, RDFS = PREFIXES["ml"], PREFIXES["xsd"], PREFIXES["rdf"], PREFIXES["rdfs"]
 RDF_TYPE, IDENT = RDF + "type", PREFIXES["dcterms"] + "identifier"

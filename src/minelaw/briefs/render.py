@@ -4,10 +4,10 @@ Implements DESIGN.md section 1 (item 2, "Generate case briefs"), the "Findings"
 model of section 3, section 4 (the standard-of-proof thresholds are read from the
 store and quoted in every brief) and section 7 (HTML autoescaped; file names
 derived from finding identifiers).  Citations are OSCOLA (4th ed) via
-:mod:`minelaw.citations`; Markdown is CommonMark with the footnote extension
+:mod:`minelaw.briefs.citations`; Markdown is CommonMark with the footnote extension
 (``[^1]``); PDF is rendered from the HTML by WeasyPrint (the ``pdf`` extra).
 
-:func:`brief_context` gathers a plain dict from the :class:`~minelaw.findings.Finding`
+:func:`brief_context` gathers a plain dict from the :class:`~minelaw.reasoning.findings.Finding`
 and a few SPARQL queries; the templates in ``reports/templates/`` only lay it out.
 Public API: :func:`render_html` (used by the web UI), :func:`render`,
 :func:`render_index` and :func:`write_all`.  A brief states that it is a candidate
@@ -24,8 +24,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .briefs_data import (
+from .. import __version__
+from ..errors import UsageError
+from ..namespaces import MLR
+from ..reasoning.findings import LADDER, Context, Finding, collect, local
+from ..resources import data_dir
+from ..store.oxigraph import kb_version
+from .citations import format_date
+from .context import (
     DATE_ENV,
     applicability,
     arithmetic,
@@ -48,13 +54,7 @@ from .briefs_data import (
     values_of,
     when_text,
 )
-from .citations import format_date
-from .errors import UsageError
 from .figures import map_svg, parse_point, timeline_svg
-from .findings import LADDER, Context, Finding, collect, local
-from .namespaces import MLR
-from .resources import data_dir
-from .store import kb_version
 
 FORMATS = ("md", "html", "pdf")
 __all__ = [
@@ -420,7 +420,7 @@ def _env(fmt: str) -> Any:
 def _html_with_svg(context: dict[str, Any]) -> dict[str, Any]:
     from markupsafe import Markup
 
-    # the SVG is built by minelaw.figures, which escapes every label it draws
+    # the SVG is built by minelaw.briefs.figures, which escapes every label it draws
     return {
         **context,
         "timeline_svg": Markup(context["timeline_svg"]),

@@ -22,7 +22,7 @@ Safety, in order of enforcement:
   the request carries ``Authorization: Bearer <token>``.  The dataset is fixed by the
   server, so ``FROM``/``FROM NAMED``/``GRAPH <iri>`` cannot reach a hidden graph.
 
-The web pages (YASGUI, findings, briefs, validation) are in :mod:`minelaw.webui`.
+The web pages (YASGUI, findings, briefs, validation) are in :mod:`minelaw.sparql.webui`.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
-from .errors import StoreError, UsageError
-from .namespaces import PREFIXES
+from ..errors import StoreError, UsageError
+from ..namespaces import PREFIXES
 
 MAX_BODY = 1 << 20  # 1 MiB of query text is plenty
 
@@ -254,7 +254,8 @@ def _read_frame(inp: IO[bytes]) -> Any:
 
 
 def worker_main() -> None:
-    """Entry point of a worker process: ``python -c 'from minelaw.endpoint import worker_main'``.
+    """Entry point of a worker process:
+    ``python -c 'from minelaw.sparql.endpoint import worker_main'``.
 
     Reads its configuration (JSON) from argv[1], then answers framed requests
     ``(sparql, authorised, accept)`` on stdin with framed :class:`Answer` objects.
@@ -284,7 +285,7 @@ def worker_main() -> None:
 class _Worker:
     def __init__(self, conf: dict[str, Any]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from minelaw.endpoint import worker_main; worker_main()"]
+            [sys.executable, "-c", "from minelaw.sparql.endpoint import worker_main; worker_main()"]
             + [json.dumps(conf)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -380,7 +381,7 @@ class ServerConfig:
     token: str | None = None
     cors: bool = False
     quiet: bool = False
-    ui: Any = None  # minelaw.webui.WebUI
+    ui: Any = None  # minelaw.sparql.webui.WebUI
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -4,7 +4,7 @@ Implements DESIGN.md section 2 ("store") and section 6: the embedded default is
 Oxigraph (:mod:`pyoxigraph`), persisted under a cache folder keyed by the SHA-256
 of every input file and reused when nothing changed.  Each file loads into its own
 named graph (:func:`minelaw.namespaces.graph_iri`), OWL 2 RL consequences go to
-``graph:inferred`` (:mod:`minelaw.reason`), and the default graph of every query
+``graph:inferred`` (:mod:`minelaw.store.reason`), and the default graph of every query
 is the union of all graphs.
 
 Reading code talks to the small :class:`SparqlStore` protocol so that a remote
@@ -28,16 +28,16 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from . import __version__
-from .errors import InputError, ParseError, QueryError, StoreError
-from .namespaces import (
+from .. import __version__
+from ..errors import InputError, ParseError, QueryError, StoreError
+from ..namespaces import (
     FINDINGS_GRAPH,
     INFERRED_GRAPH,
     INFERRED_RESTRICTED_GRAPH,
     graph_iri,
     sparql_prefixes,
 )
-from .resources import cache_root, data_dir
+from ..resources import cache_root, data_dir
 
 #: Bump when the layout of a cached store changes, so old caches are not reused.
 STORE_FORMAT = 3

@@ -1,14 +1,15 @@
-"""The web pages of ``minelaw serve`` (the SPARQL protocol itself is in :mod:`minelaw.endpoint`).
+"""The web pages of ``minelaw serve`` (the SPARQL protocol itself is in
+:mod:`minelaw.sparql.endpoint`).
 
 - ``/``: YASGUI (vendored under ``static/yasgui``, MIT; nothing is fetched from a CDN)
   talking to ``/sparql``, with the saved queries (``queries/*.rq``) listed beside it;
-  opening one binds its parameters on the server (:func:`minelaw.query.bind`) and
+  opening one binds its parameters on the server (:func:`minelaw.sparql.query.bind`) and
   opens it in a new tab;
 - ``/api/queries`` (JSON list) and ``/api/queries/<name>?param=value`` (bound text);
 - ``/findings``: the candidate breaches, each linking to ``/briefs/<id>.html``
-  (needs :mod:`minelaw.findings` and :mod:`minelaw.briefs`);
+  (needs :mod:`minelaw.reasoning.findings` and :mod:`minelaw.briefs.render`);
 - ``/validate``: upload an entry file and read ``minelaw validate``'s messages
-  (needs :mod:`minelaw.intake`); nothing is written.
+  (needs :mod:`minelaw.intake.workflow`); nothing is written.
 
 Templates are Jinja2 with autoescaping on (DESIGN.md section 7: evidence text is
 untrusted); every page is sent with a Content-Security-Policy that allows scripts
@@ -28,8 +29,8 @@ from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 
+from ..errors import MinelawError
 from .endpoint import Answer, _text
-from .errors import MinelawError
 
 STATIC = Path(__file__).resolve().parent / "static"
 _SERVED = ("yasgui", "ui")  # sub-folders of static/ that are served (templates are not)
@@ -51,14 +52,14 @@ def _optional(module: str) -> Any | None:
 
 
 class WebUI:
-    """Routes of the web interface; each returns an :class:`~minelaw.endpoint.Answer`."""
+    """Routes of the web interface; each returns an :class:`~minelaw.sparql.endpoint.Answer`."""
 
     max_upload = 10 << 20  # 10 MiB per uploaded entry file
 
     def __init__(self, store: Any, kb: Path) -> None:
         from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-        from . import __version__
+        from .. import __version__
 
         self.store = store
         self.kb = kb
@@ -101,7 +102,7 @@ class WebUI:
         if m:
             return self.brief(m.group(1))
         if path == "/validate":
-            return self.page("validate.html", available=_optional("intake") is not None)
+            return self.page("validate.html", available=_optional("intake.workflow") is not None)
         if path == "/favicon.ico":
             return Answer(204, "image/x-icon", b"")
         return self.not_found(f"There is no page at {path}.")
@@ -156,7 +157,7 @@ class WebUI:
 
     # -- findings and briefs -----------------------------------------------------------------
     def _compute_findings(self) -> list[Any] | None:
-        mod = _optional("findings")
+        mod = _optional("reasoning.findings")
         if mod is None or not hasattr(mod, "compute"):
             return None
         if self._findings is None:  # the KB of a running server does not change
@@ -171,7 +172,7 @@ class WebUI:
                 503,
                 title="Findings",
                 message="Findings are not available in this version of minelaw "
-                "(the module minelaw.findings is missing).",
+                "(the module minelaw.reasoning.findings is missing).",
             )
         rows = [f.to_json() for f in findings]
         return self.page("findings.html", findings=rows)
@@ -180,7 +181,7 @@ class WebUI:
         if not _ID.fullmatch(fid):
             return self.not_found("No such finding.")
         findings = self._compute_findings()
-        briefs = _optional("briefs")
+        briefs = _optional("briefs.render")
         if findings is None or briefs is None or not hasattr(briefs, "render_html"):
             return self.page(
                 "message.html", 503, title="Briefs", message="Briefs are not available yet."
@@ -198,7 +199,7 @@ class WebUI:
 
     # -- validation --------------------------------------------------------------------------
     def validate(self, ctype: str, headers: Any, body: bytes) -> Answer:
-        intake = _optional("intake")
+        intake = _optional("intake.workflow")
         if intake is None:
             return self.page("validate.html", 503, available=False)
         if ctype != "multipart/form-data":
@@ -231,7 +232,7 @@ class WebUI:
 
 def _with_header(text: str) -> str:
     """The query with its ``#`` header first, then the PREFIX lines it needs, then the body."""
-    from .namespaces import PREFIXES
+    from ..namespaces import PREFIXES
 
     lines = text.splitlines(keepends=True)
     n = 0

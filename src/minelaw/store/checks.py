@@ -23,12 +23,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import Problem, ReasonerUnavailable
+from ..errors import Problem, ReasonerUnavailable
+from ..namespaces import INFERRED_GRAPH, MLR, sparql_prefixes
+from ..resources import cache_root, data_dir
 from .kbcontext import KbContext
-from .namespaces import INFERRED_GRAPH, MLR, sparql_prefixes
+from .oxigraph import EmbeddedStore, open_kb
 from .reason import disjointness_violations, dl_consistency
-from .resources import cache_root, data_dir
-from .store import EmbeddedStore, open_kb
 
 Step = Callable[[str], None]
 
@@ -63,7 +63,7 @@ class CheckReport:
 def _short(iri: str) -> str:
     import pyoxigraph as ox
 
-    from .query import short
+    from ..sparql.query import short
 
     return short(ox.NamedNode(iri))
 
@@ -373,7 +373,7 @@ def preflight(store: Any) -> list[Problem]:
     """
     import json
 
-    from .resources import cache_root
+    from ..resources import cache_root
 
     rules_dir = data_dir("rules")
     marker = None

@@ -4,9 +4,9 @@ Implements DESIGN.md section 2 (intake: parse -> SHACL entry shapes + KB context
 checks -> atomic write + provenance), section 6 "Entry validation" and section 7
 (all-or-nothing, atomic files, a lock, provenance with contributor, time, SHA-256).
 
-- Reading is :mod:`minelaw.formats` (Turtle, JSON-LD, CSV; size, encoding and type
-  checks) and :mod:`minelaw.csvmap` (CSV rows -> triples via ``rules/csv/*.toml``).
-- Validation is :mod:`minelaw.entrycheck` (SHACL entry shapes scoped to the new
+- Reading is :mod:`minelaw.intake.formats` (Turtle, JSON-LD, CSV; size, encoding and type
+  checks) and :mod:`minelaw.intake.csvmap` (CSV rows -> triples via ``rules/csv/*.toml``).
+- Validation is :mod:`minelaw.intake.entrycheck` (SHACL entry shapes scoped to the new
   resources, plus bounded SPARQL checks against the cached store).
 - Every problem is collected (never only the first), located to a line (Turtle,
   JSON-LD) or a line and column (CSV), with a fix.
@@ -32,12 +32,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..errors import InputError, UsageError
+from ..namespaces import MLR, MLV, PREFIXES
+from ..resources import data_dir
+from ..store.oxigraph import EmbeddedStore, open_kb
 from . import csvmap, formats
 from .entrycheck import EntryProblem, Submission, short, validate
-from .errors import InputError, UsageError
-from .namespaces import MLR, MLV, PREFIXES
-from .resources import data_dir
-from .store import EmbeddedStore, open_kb
 
 ML, XSD, RDF, RDFS = PREFIXES["ml"], PREFIXES["xsd"], PREFIXES["rdf"], PREFIXES["rdfs"]
 PROV = PREFIXES["prov"]

@@ -10,7 +10,7 @@ remembers, for each (resource, property), the CSV line and column, so that every
 problem found later (by SHACL or by the knowledge-base checks) points at a cell.
 
 Only what CSV needs is checked here (header, cell syntax); every check that also
-applies to Turtle and JSON-LD lives in :mod:`minelaw.intake`.
+applies to Turtle and JSON-LD lives in :mod:`minelaw.intake.workflow`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..namespaces import MLR, MLV, PREFIXES
+from ..resources import data_dir
 from .formats import CsvTable
-from .namespaces import MLR, MLV, PREFIXES
-from .resources import data_dir
 
 XSD = PREFIXES["xsd"]
 DCTERMS_IDENTIFIER = PREFIXES["dcterms"] + "identifier"

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 
-from .namespaces import INFERRED_GRAPH, PREFIXES
-from .store import EmbeddedStore
+from ..namespaces import INFERRED_GRAPH, PREFIXES
+from .oxigraph import EmbeddedStore
 
 ML, RDFS = PREFIXES["ml"], PREFIXES["rdfs"]
 

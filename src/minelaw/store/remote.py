@@ -1,10 +1,10 @@
 """Remote stores: any SPARQL 1.1 endpoint in place of the embedded Oxigraph store.
 
-- :class:`RemoteStore` implements the :class:`minelaw.store.SparqlStore` protocol over
+- :class:`RemoteStore` implements the :class:`minelaw.store.oxigraph.SparqlStore` protocol over
   the W3C *SPARQL 1.1 Protocol* (query via POST, ``Content-Type:
   application/sparql-query``).  Solutions are requested as *SPARQL 1.1 Query Results
   JSON* and graphs (CONSTRUCT/DESCRIBE) as N-Triples; both are parsed with
-  pyoxigraph into the same :class:`~minelaw.store.QueryResult` the embedded store
+  pyoxigraph into the same :class:`~minelaw.store.oxigraph.QueryResult` the embedded store
   returns, so every reading command behaves identically on either store.
 - :func:`push` loads the KB into a remote store over the W3C *SPARQL 1.1 Graph Store
   HTTP Protocol*: one ``PUT ?graph=<iri>`` per named graph (one per KB or ontology
@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .errors import QueryError, StoreError, UsageError
-from .namespaces import GRAPH, PREFIXES
-from .store import QueryResult, _result_from_oxigraph
+from ..errors import QueryError, StoreError, UsageError
+from ..namespaces import GRAPH, PREFIXES
+from .oxigraph import QueryResult, _result_from_oxigraph
 
 if TYPE_CHECKING:
-    from .store import EmbeddedStore
+    from .oxigraph import EmbeddedStore
 
 USER_AGENT = "minelaw (SPARQL 1.1 Protocol client)"
 ACCEPT = (
@@ -127,7 +127,8 @@ def _media_type(content_type: str) -> str:
 
 
 class RemoteStore:
-    """A SPARQL 1.1 Protocol endpoint behind the :class:`~minelaw.store.SparqlStore` protocol."""
+    """A SPARQL 1.1 Protocol endpoint behind the :class:`~minelaw.store.oxigraph.SparqlStore`
+    protocol."""
 
     def __init__(self, endpoint_url: str, *, timeout: float = 120.0) -> None:
         self.endpoint_url = endpoint_url

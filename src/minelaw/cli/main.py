@@ -1,88 +1,26 @@
 """The `minelaw` command (DESIGN.md section 5, "Command-line contract").
 
-Only this module turns :mod:`minelaw.errors` into messages and exit codes:
+The click group with ``check``, ``query``, ``findings``, ``brief`` and ``queries``; the
+commands of :mod:`minelaw.cli.endpoint` and :mod:`minelaw.cli.intake` are added to it at the
+bottom.  Errors become messages and exit codes in :mod:`minelaw.cli.common`:
 0 ok, 1 violations or findings reported as failures, 2 bad input or usage.
 """
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from . import __version__
-from .errors import InputError, MinelawError, UsageError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Ctx:
-    """Global options shared by every subcommand."""
-
-    def __init__(self, kb: Path, endpoint: str | None = None) -> None:
-        self.kb = kb
-        self.endpoint = endpoint
-
-    def store(self, *, include_restricted: bool = False) -> Any:
-        """The store reading commands use: the remote endpoint if given, else the embedded one."""
-        if self.endpoint:
-            from .remote import RemoteStore
-
-            return RemoteStore(self.endpoint)
-        from .store import open_kb
-
-        with progress_bar("loading") as prog:
-            return open_kb(self.kb, progress=prog, include_restricted=include_restricted)
-
-
-def _err(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def handle_errors(fn: F) -> F:
-    """Map minelaw errors to messages on stderr and exit codes."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            _err(f"error: {exc}")
-            sys.exit(2)
-        except MinelawError as exc:
-            _err(f"error: {exc}")
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A rich progress bar on a terminal; nothing when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        transient=True,
-        console=__import__("rich.console").console.Console(stderr=True),
-    ) as prog:
-        task = prog.add_task(label, total=None)
-
-        def update(name: str, i: int, n: int) -> None:
-            prog.update(task, total=n, completed=i + 1, description=f"{label} {name}")
-
-        yield update
+from .. import __version__
+from ..errors import InputError, UsageError
+from .common import Ctx, _err, handle_errors, progress_bar
+from .endpoint import push as _push
+from .endpoint import serve as _serve
+from .intake import COMMANDS as _INTAKE_COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -113,7 +51,7 @@ def cli(ctx: click.Context, kb: Path | None, endpoint: str | None) -> None:
       minelaw query elements --param norm=CIHL-R83
       minelaw --kb ./my-kb query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
     """
-    from .resources import default_kb
+    from ..resources import default_kb
 
     ctx.obj = Ctx(kb if kb is not None else default_kb(), endpoint)
 
@@ -134,7 +72,7 @@ def check(obj: Ctx, no_dl: bool, quiet: bool) -> None:
       minelaw check
       minelaw --kb tests/data/kb-inconsistent check
     """
-    from .checks import run_check
+    from ..store.checks import run_check
 
     def step(name: str) -> None:
         if not quiet and sys.stderr.isatty():
@@ -195,8 +133,8 @@ def query(
       minelaw query my-query.rq --format csv
       minelaw query 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }' --format csv
     """
-    from .namespaces import sparql_prefixes
-    from .query import bind, parse_saved, saved_queries
+    from ..namespaces import sparql_prefixes
+    from ..sparql.query import bind, parse_saved, saved_queries
 
     values: dict[str, str] = {}
     for p in params:
@@ -223,7 +161,7 @@ def query(
     store = obj.store(include_restricted=include_restricted)
     if "finding" in text.lower():
         # queries about findings read graph:findings: compute it if this store lacks it
-        from .findings_graph import ensure
+        from ..reasoning.findings_graph import ensure
 
         store = ensure(store)
     res = store.query(sparql_prefixes() + text)
@@ -231,7 +169,7 @@ def query(
 
 
 def render_result(res: Any, fmt: str) -> str:
-    from .query import short, to_csv, to_json, to_ntriples, to_tsv
+    from ..sparql.query import short, to_csv, to_json, to_ntriples, to_tsv
 
     if res.kind == "graph":
         return to_ntriples(res)
@@ -262,8 +200,8 @@ def _run_findings(
     store: Any, exclude_sources: Sequence[str], exclude_claims: Sequence[str]
 ) -> tuple[Any, list[Any]]:
     """Preflight (the rules only see data that passed the entry shapes), then the rules."""
-    from .checks import preflight
-    from .findings import collect, compute
+    from ..reasoning.findings import collect, compute
+    from ..store.checks import preflight
 
     problems = preflight(store)
     if problems:
@@ -331,14 +269,14 @@ def findings(
     """
     import json
 
-    from .findings import sensitivity as sens
-    from .findings_graph import to_turtle
+    from ..reasoning.findings import sensitivity as sens
+    from ..reasoning.findings_graph import to_turtle
 
     store = obj.store()
     ctx, found = _run_findings(store, exclude_sources, exclude_claims)
     if not (exclude_sources or exclude_claims):
         # keep graph:findings current for SPARQL (what-if runs leave it alone)
-        from .findings_graph import ensure
+        from ..reasoning.findings_graph import ensure
 
         ensure(store, found)
     if fmt == "ttl":
@@ -351,7 +289,7 @@ def findings(
             d["sensitivity"] = sens(ctx, f)
         docs.append(d)
     if fmt == "json":
-        from .store import kb_version
+        from ..store.oxigraph import kb_version
 
         out = {"kb": kb_version(store), "findings": docs}
         click.echo(json.dumps(out, indent=1, ensure_ascii=False))
@@ -417,7 +355,7 @@ def brief(
       minelaw brief --all --format pdf --out /tmp/briefs
       minelaw brief CIHL-R83--QQA--place-qq-south --format md
     """
-    from .briefs import write_all
+    from ..briefs.render import write_all
 
     if all_ == bool(ids):
         raise UsageError(
@@ -492,7 +430,7 @@ def list_queries() -> None:
     Example:
       minelaw queries
     """
-    from .query import saved_queries
+    from ..sparql.query import saved_queries
 
     for name, q in saved_queries().items():
         click.echo(f"{name}: {q.description or q.title}")
@@ -506,13 +444,9 @@ def main() -> None:
 
 
 # --- SPARQL endpoint and remote stores (issue 8) -------------------------------------
-from .cli_endpoint import push as _push  # noqa: E402
-from .cli_endpoint import serve as _serve  # noqa: E402
-
 cli.add_command(_serve, "serve")
 cli.add_command(_push, "push")
 
-from .cli_intake import COMMANDS as _INTAKE_COMMANDS  # noqa: E402
-
+# --- evidence intake (issue 7) ----------------------------------------------------------
 for _command in _INTAKE_COMMANDS:
     cli.add_command(_command)

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import rdflib
 
-from .errors import InputError
-from .namespaces import ML, sparql_prefixes
-from .resources import data_dir
-from .store import SparqlStore, term_value
+from ..errors import InputError
+from ..namespaces import ML, sparql_prefixes
+from ..resources import data_dir
+from ..store.oxigraph import SparqlStore, term_value
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 MLNS = rdflib.Namespace(ML)

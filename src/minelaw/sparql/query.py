@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import UsageError
-from .namespaces import MLR
-from .resources import data_dir
-from .store import QueryResult
+from ..errors import UsageError
+from ..namespaces import MLR
+from ..resources import data_dir
+from ..store.oxigraph import QueryResult
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("xsd:string", "xsd:date", "xsd:integer", "xsd:decimal", "xsd:boolean", "iri", "id")
@@ -234,7 +234,7 @@ def to_ntriples(res: QueryResult) -> str:
 
 def short(term: object) -> str:
     """A compact display form of a term for tables (prefixed where possible)."""
-    from .namespaces import PREFIXES
+    from ..namespaces import PREFIXES
 
     if term is None:
         return ""

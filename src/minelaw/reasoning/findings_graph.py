@@ -15,9 +15,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..namespaces import FINDINGS_GRAPH, ML, MLR, MLV
+from ..store.oxigraph import EmbeddedStore, build_cached, open_cached
 from .findings import Finding
-from .namespaces import FINDINGS_GRAPH, ML, MLR, MLV
-from .store import EmbeddedStore, build_cached, open_cached
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -98,7 +98,7 @@ def to_ntriples(findings: Sequence[Finding]) -> str:
 
 def to_turtle(findings: Sequence[Finding]) -> str:
     """Turtle with minelaw's prefixes (pyoxigraph serialiser)."""
-    from .namespaces import PREFIXES
+    from ..namespaces import PREFIXES
 
     data = ox.serialize(triples(findings), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
@@ -108,7 +108,7 @@ def rules_version() -> str:
     """A content hash of the compliance rules and thresholds the findings were computed with."""
     import hashlib
 
-    from .resources import data_dir
+    from ..resources import data_dir
 
     rules = data_dir("rules")
     h = hashlib.sha256()
@@ -152,7 +152,7 @@ def ensure(store: Any, findings: Sequence[Finding] | None = None) -> Any:
     def compute_public() -> Sequence[Finding] | None:
         if findings is not None:
             return findings
-        from .checks import preflight
+        from ..store.checks import preflight
         from .findings import compute
 
         return None if preflight(public) else compute(public)

@@ -34,8 +34,8 @@ import datetime as dt
 import re
 from typing import Protocol
 
-from .namespaces import ML, sparql_prefixes
-from .store import QueryResult, term_value
+from ..namespaces import ML, sparql_prefixes
+from ..store.oxigraph import QueryResult, term_value
 
 MONTHS = (
     "January",

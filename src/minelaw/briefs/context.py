@@ -1,10 +1,10 @@
-"""What a case brief needs from the store, as plain data (see :mod:`minelaw.briefs`).
+"""What a case brief needs from the store, as plain data (see :mod:`minelaw.briefs.render`).
 
 Implements the parts of DESIGN.md sections 3 and 4 that a brief quotes: the facts
 behind each element (events and attributed claims, with dates at their recorded
 precision and places), the sources and their Admiralty grades, conflict
 classification, control periods and attribution of de facto authorities' conduct,
-OSCOLA citations and their short forms (via :mod:`minelaw.citations`), the
+OSCOLA citations and their short forms (via :mod:`minelaw.briefs.citations`), the
 standard-of-proof thresholds of ``rules/standards.ttl`` read from the store, and
 a sensitivity analysis on top of a run's what-if exclusions.  Every query is
 SPARQL, so briefs work on the embedded store and on a remote endpoint alike.
@@ -19,11 +19,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..errors import UsageError
+from ..namespaces import INFERRED_GRAPH, sparql_prefixes
+from ..reasoning.findings import LADDER, Context, Finding, local, what_if
+from ..store.oxigraph import term_value
 from .citations import cite, format_date
-from .errors import UsageError
-from .findings import LADDER, Context, Finding, local, what_if
-from .namespaces import INFERRED_GRAPH, sparql_prefixes
-from .store import term_value
 
 DATE_ENV = "MINELAW_BRIEF_DATE"  # fixes the generation date (golden files, reproducible runs)
 STANDARD_TEXT = {
@@ -423,7 +423,8 @@ def arithmetic(f: Finding, evidence: list[str], thresholds: list[dict[str, Any]]
 def sensitivity(
     ctx: Context, f: Finding, xs: Sequence[str], xc: Sequence[str]
 ) -> list[dict[str, str]]:
-    """:func:`minelaw.findings.what_if` on top of this run's exclusions, in a memo's words."""
+    """:func:`minelaw.reasoning.findings.what_if` on top of this run's exclusions, in a memo's
+    words."""
     out = []
     for kind, iri, standard in what_if(ctx, f, xs, xc):
         if standard is None:

@@ -28,8 +28,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import InputError, ParseError
-from .resources import data_dir
+from ..errors import InputError, ParseError
+from ..resources import data_dir
 
 #: Largest entry file accepted, in bytes (documented in the `validate` help).
 MAX_BYTES = 10 * 1024 * 1024
@@ -183,7 +183,7 @@ def parse_turtle(path: Path, data: bytes) -> Parsed:
     try:
         triples = _triples(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
     except SyntaxError as exc:
-        from .store import parse_error
+        from ..store.oxigraph import parse_error
 
         raise parse_error(exc, path) from exc
     _refuse_imports(triples, path)

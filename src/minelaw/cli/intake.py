@@ -1,6 +1,6 @@
 """Evidence-intake commands of `minelaw`: validate, add, template, init (issue 7).
 
-Registered on the main group at the bottom of :mod:`minelaw.cli`.  Exit codes
+Added to the group at the bottom of :mod:`minelaw.cli.main`.  Exit codes
 (DESIGN.md section 5): 0 every entry is valid (or was added), 1 some entries are
 invalid (nothing written), 2 unreadable input or wrong usage.
 """
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from .cli import Ctx, handle_errors
-from .errors import UsageError
+from ..errors import UsageError
+from .common import Ctx, handle_errors
 
 _PATHS = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="PATH..."
@@ -77,7 +77,7 @@ def validate_cmd(
       minelaw validate incidents.csv --kind incident
       minelaw validate source.ttl --file report.pdf --format json
     """
-    from .intake import exit_code, render_json, render_text, run_validate
+    from ..intake.workflow import exit_code, render_json, render_text, run_validate
 
     _check_kind(kind)
     subs = run_validate(list(paths), obj.kb, kind=kind, restricted=restricted, files=files)
@@ -122,7 +122,7 @@ def add_cmd(
       minelaw --kb my-kb add new-incident.ttl --by "A. Researcher"
       minelaw --kb my-kb add witness.ttl --by "A. Researcher" --restricted
     """
-    from .intake import exit_code, render_json, render_text, run_add
+    from ..intake.workflow import exit_code, render_json, render_text, run_add
 
     _check_kind(kind)
     subs, written = run_add(
@@ -154,7 +154,7 @@ def template_cmd(kind: str, describe: bool) -> None:
       minelaw template incident > incidents.csv
       minelaw template source --describe
     """
-    from .csvmap import load_mappings, template
+    from ..intake.csvmap import load_mappings, template
 
     mappings = load_mappings()
     if kind not in mappings:
@@ -190,7 +190,7 @@ def init_cmd(directory: Path, with_case: bool) -> None:
       minelaw init my-kb
       minelaw init my-kb --with-case && minelaw --kb my-kb check
     """
-    from .intake import run_init
+    from ..intake.workflow import run_init
 
     made = run_init(directory, with_case=with_case)
     click.echo(f"created {directory} with {', '.join(made)}")
@@ -200,7 +200,7 @@ def init_cmd(directory: Path, with_case: bool) -> None:
 def _check_kind(kind: str | None) -> None:
     if kind is None:
         return
-    from .csvmap import load_mappings
+    from ..intake.csvmap import load_mappings
 
     kinds = load_mappings()
     if kind not in kinds:

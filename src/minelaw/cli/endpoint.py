@@ -1,5 +1,5 @@
 """``minelaw serve`` and ``minelaw push`` (DESIGN.md section 5; SPARQL 1.1 Protocol and
-SPARQL 1.1 Graph Store HTTP Protocol).  Registered on the main group in :mod:`minelaw.cli`."""
+SPARQL 1.1 Graph Store HTTP Protocol).  Added to the group in :mod:`minelaw.cli.main`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from types import FrameType
 
 import click
 
-from .cli import Ctx, handle_errors, progress_bar
-from .errors import UsageError
+from ..errors import UsageError
+from .common import Ctx, handle_errors, progress_bar
 
 
 @click.command()
@@ -87,8 +87,8 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE {?s ?p ?o} LIMIT 5' \\
           http://127.0.0.1:8000/sparql
     """
-    from .endpoint import load_token, make_server
-    from .store import open_kb
+    from ..sparql.endpoint import load_token, make_server
+    from ..store.oxigraph import open_kb
 
     if obj.endpoint:
         raise UsageError(
@@ -104,7 +104,7 @@ def serve(
         raise UsageError("--token-file only makes sense with --include-restricted")
     with progress_bar("loading") as prog:
         store = open_kb(obj.kb, progress=prog)
-    from .findings_graph import ensure
+    from ..reasoning.findings_graph import ensure
 
     store = ensure(store)  # graph:findings for the saved queries about findings
     server, config = make_server(
@@ -178,9 +178,9 @@ def push(obj: Ctx, store_url: str | None, include_restricted: bool) -> None:
       minelaw --endpoint http://HOST:3030/ds/sparql push --store-url http://HOST:3030/ds/data
       minelaw --endpoint http://127.0.0.1:7878/query query party-status ...
     """
-    from .remote import push as do_push
-    from .remote import store_url_for
-    from .store import open_kb
+    from ..store.oxigraph import open_kb
+    from ..store.remote import push as do_push
+    from ..store.remote import store_url_for
 
     if not obj.endpoint:
         raise UsageError(
@@ -191,7 +191,7 @@ def push(obj: Ctx, store_url: str | None, include_restricted: bool) -> None:
     t0 = time.perf_counter()
     with progress_bar("loading") as prog:
         store = open_kb(obj.kb, progress=prog)
-    from .findings_graph import ensure
+    from ..reasoning.findings_graph import ensure
 
     store = ensure(store)  # the remote store gets graph:findings too
     with progress_bar("pushing") as prog:
