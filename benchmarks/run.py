@@ -110,7 +110,7 @@ mlr:ev-bench-new a ml:MineIncident ; dcterms:identifier "ev-bench-new" ;
 # children: each prints one JSON object on its last stdout line
 # --------------------------------------------------------------------------------------
 def _store(kb: Path) -> Any:
-    from minelaw.store.oxigraph import open_kb
+    from minelaw.store.cache import open_kb
 
     return open_kb(kb)
 
@@ -126,7 +126,8 @@ def m_load_split(a: argparse.Namespace) -> dict[str, Any]:
     """Where cold-load time goes: parsing into Oxigraph vs OWL 2 RL materialisation."""
     import pyoxigraph as ox
 
-    from minelaw.store.oxigraph import _load_files, discover
+    from minelaw.store.cache import _load_files
+    from minelaw.store.oxigraph import discover
     from minelaw.store.reason import materialise
 
     files = discover(a.kb)

@@ -36,7 +36,7 @@ def kb_dir() -> Path:
 @pytest.fixture(scope="session")
 def store(kb_dir: Path):  # type: ignore[no-untyped-def]
     """The bundled KB loaded into the embedded store (built once per session)."""
-    from minelaw.store.oxigraph import open_kb
+    from minelaw.store.cache import open_kb
 
     return open_kb(kb_dir)
 

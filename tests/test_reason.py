@@ -87,8 +87,9 @@ def test_in_store_rules_equal_reasonable(which: str, tmp_path: Path) -> None:
     import pyoxigraph as ox
 
     from minelaw.namespaces import INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH
+    from minelaw.store.cache import _load_files
     from minelaw.store.owlrl import materialise_in_store
-    from minelaw.store.oxigraph import _load_files, discover
+    from minelaw.store.oxigraph import discover
     from minelaw.store.reason import _materialise_exact, materialise
 
     kb = {

@@ -57,8 +57,8 @@ def store_data_graph(store) -> rdflib.Graph:  # type: ignore[no-untyped-def]
 def test_rule_case(case: Path, tmp_path: Path) -> None:
     from minelaw.reasoning.findings import compute
     from minelaw.reasoning.rules import load_rules, run_candidates, run_pyshacl
+    from minelaw.store.cache import open_kb
     from minelaw.store.checks import preflight
-    from minelaw.store.oxigraph import open_kb
 
     norm, expected, without = expectations(case)
     store = open_kb(build_kb(case, tmp_path))

@@ -57,7 +57,7 @@ def make_kb(folder: Path, cases: list[str], replace: tuple[str, str] | None = No
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     from minelaw.reasoning.findings import collect, compute
-    from minelaw.store.oxigraph import open_kb
+    from minelaw.store.cache import open_kb
 
     kb = make_kb(tmp_path_factory.mktemp("briefs-kb"), CASES)
     store = open_kb(kb)
@@ -118,7 +118,7 @@ def test_brief_content(world) -> None:  # type: ignore[no-untyped-def]
 def test_html_escapes_untrusted_text(tmp_path: Path) -> None:
     from minelaw.briefs.render import render
     from minelaw.reasoning.findings import collect, compute
-    from minelaw.store.oxigraph import open_kb
+    from minelaw.store.cache import open_kb
 
     evil = "<script>alert('x')</script><b>bold</b> & [link](javascript:alert(1))"
     kb = make_kb(
@@ -144,7 +144,7 @@ def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
     """A claim without its own date is "undated", with the date its source was published."""
     from minelaw.briefs.render import brief_context
     from minelaw.reasoning.findings import collect, compute
-    from minelaw.store.oxigraph import open_kb
+    from minelaw.store.cache import open_kb
 
     kb = make_kb(
         tmp_path / "kb",

@@ -33,7 +33,8 @@ FILES = sorted(
 def _names() -> set[str]:
     from minelaw.namespaces import sparql_prefixes
     from minelaw.resources import data_dir
-    from minelaw.store.oxigraph import open_kb, term_value
+    from minelaw.store.cache import open_kb
+    from minelaw.store.oxigraph import term_value
 
     res = open_kb(data_dir("kb")).query(
         sparql_prefixes()

@@ -20,7 +20,8 @@ UPDATE = os.environ.get("MINELAW_UPDATE_GOLDEN") == "1"
 def _kb_rows(query: str) -> list[dict[str, str]]:
     from minelaw.namespaces import sparql_prefixes
     from minelaw.resources import data_dir
-    from minelaw.store.oxigraph import open_kb, term_value
+    from minelaw.store.cache import open_kb
+    from minelaw.store.oxigraph import term_value
 
     res = open_kb(data_dir("kb")).query(sparql_prefixes() + query)
     return [{k: term_value(v) for k, v in r.items() if v is not None} for r in res.rows]
@@ -65,7 +66,8 @@ def case_ids() -> set[str]:
     """Identifiers of the resources described in the case files (kb/cases/)."""
     from minelaw.namespaces import sparql_prefixes
     from minelaw.resources import data_dir
-    from minelaw.store.oxigraph import open_kb, term_value
+    from minelaw.store.cache import open_kb
+    from minelaw.store.oxigraph import term_value
 
     res = open_kb(data_dir("kb")).query(
         sparql_prefixes()
@@ -123,7 +125,8 @@ def _labels() -> list[tuple[str, str]]:
     """(place id, label) for every prefLabel and altLabel of every place in the KB."""
     from minelaw.namespaces import sparql_prefixes
     from minelaw.resources import data_dir
-    from minelaw.store.oxigraph import open_kb, term_value
+    from minelaw.store.cache import open_kb
+    from minelaw.store.oxigraph import term_value
 
     res = open_kb(data_dir("kb")).query(
         sparql_prefixes()

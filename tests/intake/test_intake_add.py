@@ -18,7 +18,8 @@ import pytest
 from intake_corpus import BAD, GOOD, minelaw
 
 from minelaw.namespaces import MLR, PREFIXES
-from minelaw.store.oxigraph import discover, open_kb
+from minelaw.store.cache import open_kb
+from minelaw.store.oxigraph import discover
 
 ML = PREFIXES["ml"]
 

@@ -35,7 +35,7 @@ class Ctx:
             from ..store.remote import RemoteStore
 
             return RemoteStore(self.endpoint)
-        from ..store.oxigraph import open_kb
+        from ..store.cache import open_kb
 
         with progress_bar("loading") as prog:
             return open_kb(self.kb, progress=prog, include_restricted=include_restricted)

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -88,7 +89,7 @@ def serve(
           http://127.0.0.1:8000/sparql
     """
     from ..sparql.endpoint import load_token, make_server
-    from ..store.oxigraph import open_kb
+    from ..store.cache import open_kb
 
     if obj.endpoint:
         raise UsageError(
@@ -104,6 +105,8 @@ def serve(
         raise UsageError("--token-file only makes sense with --include-restricted")
     with progress_bar("loading") as prog:
         store = open_kb(obj.kb, progress=prog)
+    from ..briefs.render import render_html
+    from ..reasoning.findings import compute
     from ..reasoning.findings_graph import ensure
 
     store = ensure(store)  # graph:findings for the saved queries about findings
@@ -121,6 +124,9 @@ def serve(
         quiet=quiet,
         ui=not no_ui,
         kb=obj.kb,
+        findings=compute,
+        brief_html=render_html,
+        validate=_validate_upload,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -145,6 +151,19 @@ def serve(
         server.server_close()
         config.pool.close()
         click.echo("minelaw: stopped", err=True)
+
+
+def _validate_upload(path: Path, kb: Path, store: Any) -> tuple[list[str], bool]:
+    """The web UI's /validate: one file checked exactly as ``minelaw validate`` does;
+    (report lines, valid?).
+
+    The context checks run against the server's *public* store, so that messages
+    never reveal restricted entries.
+    """
+    from ..intake.workflow import exit_code, render_text, run_validate
+
+    subs = run_validate([path], kb, store=store)
+    return render_text(subs).splitlines(), exit_code(subs) == 0
 
 
 @click.command()
@@ -178,7 +197,7 @@ def push(obj: Ctx, store_url: str | None, include_restricted: bool) -> None:
       minelaw --endpoint http://HOST:3030/ds/sparql push --store-url http://HOST:3030/ds/data
       minelaw --endpoint http://127.0.0.1:7878/query query party-status ...
     """
-    from ..store.oxigraph import open_kb
+    from ..store.cache import open_kb
     from ..store.remote import push as do_push
     from ..store.remote import store_url_for
 

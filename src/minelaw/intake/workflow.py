@@ -35,7 +35,8 @@ import pyoxigraph as ox
 from ..errors import InputError, UsageError
 from ..namespaces import MLR, MLV, PREFIXES
 from ..resources import data_dir
-from ..store.oxigraph import EmbeddedStore, open_kb
+from ..store.cache import open_kb
+from ..store.oxigraph import EmbeddedStore
 from . import csvmap, formats
 from .entrycheck import EntryProblem, Submission, short, validate
 

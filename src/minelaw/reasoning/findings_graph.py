@@ -16,7 +16,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..namespaces import FINDINGS_GRAPH, ML, MLR, MLV
-from ..store.oxigraph import EmbeddedStore, build_cached, open_cached
+from ..store.cache import build_cached, open_cached
+from ..store.oxigraph import EmbeddedStore
 from .findings import Finding
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -41,15 +41,19 @@ import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from ..errors import StoreError, UsageError
 from ..namespaces import PREFIXES
+from .http import Answer, _text
+
+if TYPE_CHECKING:
+    from .webui import BriefHtml, Findings, Validate
 
 MAX_BODY = 1 << 20  # 1 MiB of query text is plenty
 
@@ -155,20 +159,6 @@ def choose(accept: list[str], offered: list[str]) -> str | None:
 
 
 # --- the worker process -------------------------------------------------------------------
-@dataclass
-class Answer:
-    """What a worker (or the server itself) answers to one query request."""
-
-    status: int
-    content_type: str
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def _text(status: int, message: str, **headers: str) -> Answer:
-    return Answer(status, "text/plain; charset=utf-8", (message + "\n").encode(), headers)
-
-
 def _solutions_json(variables: list[str], rows: list[list[Any]]) -> bytes:
     from .query import _json_term
 
@@ -542,11 +532,15 @@ def make_server(
     quiet: bool = False,
     ui: bool = True,
     kb: Path | None = None,
+    findings: Findings | None = None,
+    brief_html: BriefHtml | None = None,
+    validate: Validate | None = None,
 ) -> tuple[ThreadingHTTPServer, ServerConfig]:
     """Build (but do not start) the HTTP server over an :class:`EmbeddedStore`.
 
     ``store`` must come from the on-disk cache (``open_kb(..., use_cache=True)``):
-    the workers open the same folder read-only.
+    the workers open the same folder read-only.  ``findings``, ``brief_html`` and
+    ``validate`` serve the web pages of the same names (:class:`~minelaw.sparql.webui.WebUI`).
     """
     if include_restricted and not token:
         raise UsageError("--include-restricted needs --token-file FILE")
@@ -567,7 +561,13 @@ def make_server(
     if ui:
         from .webui import WebUI
 
-        webui = WebUI(store, kb if kb is not None else Path("."))
+        webui = WebUI(
+            store,
+            kb if kb is not None else Path("."),
+            findings=findings,
+            brief_html=brief_html,
+            validate=validate,
+        )
     config = ServerConfig(store, pool, token if include_restricted else None, cors, quiet, webui)
     handler = type("BoundHandler", (Handler,), {"config": config})
     try:

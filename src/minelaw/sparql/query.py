@@ -30,6 +30,7 @@ from ..errors import UsageError
 from ..namespaces import MLR
 from ..resources import data_dir
 from ..store.oxigraph import QueryResult
+from ..store.oxigraph import short as short  # moved down to the store; re-exported here
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("xsd:string", "xsd:date", "xsd:integer", "xsd:decimal", "xsd:boolean", "iri", "id")
@@ -230,17 +231,3 @@ def to_tsv(res: QueryResult) -> str:
 
 def to_ntriples(res: QueryResult) -> str:
     return "".join(f"{t} .\n" for t in res.triples)
-
-
-def short(term: object) -> str:
-    """A compact display form of a term for tables (prefixed where possible)."""
-    from ..namespaces import PREFIXES
-
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        for p, iri in PREFIXES.items():
-            if term.value.startswith(iri):
-                return f"{p}:{term.value[len(iri) :]}"
-        return term.value
-    return str(getattr(term, "value", term))

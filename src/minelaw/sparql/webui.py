@@ -6,10 +6,14 @@
   opening one binds its parameters on the server (:func:`minelaw.sparql.query.bind`) and
   opens it in a new tab;
 - ``/api/queries`` (JSON list) and ``/api/queries/<name>?param=value`` (bound text);
-- ``/findings``: the candidate breaches, each linking to ``/briefs/<id>.html``
-  (needs :mod:`minelaw.reasoning.findings` and :mod:`minelaw.briefs.render`);
-- ``/validate``: upload an entry file and read ``minelaw validate``'s messages
-  (needs :mod:`minelaw.intake.workflow`); nothing is written.
+- ``/findings``: the candidate breaches, each linking to ``/briefs/<id>.html``;
+- ``/validate``: upload an entry file and read ``minelaw validate``'s messages; nothing
+  is written.
+
+The findings, the briefs and the validation come from the floors above this one
+(:mod:`minelaw.reasoning`, :mod:`minelaw.briefs`, :mod:`minelaw.intake`):
+``minelaw serve`` (:mod:`minelaw.cli.endpoint`) passes them in as callables, and a page
+whose callable is missing answers 503.
 
 Templates are Jinja2 with autoescaping on (DESIGN.md section 7: evidence text is
 untrusted); every page is sent with a Content-Security-Policy that allows scripts
@@ -18,11 +22,11 @@ and styles from this server only.
 
 from __future__ import annotations
 
-import importlib
 import json
 import mimetypes
 import re
 import tempfile
+from collections.abc import Callable, Iterable
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -30,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MinelawError
-from .endpoint import Answer, _text
+from .http import Answer, _text
 
 STATIC = Path(__file__).resolve().parent / "static"
 _SERVED = ("yasgui", "ui")  # sub-folders of static/ that are served (templates are not)
@@ -40,23 +44,28 @@ CSP = (
 )
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,200}")
 
-
-def _optional(module: str) -> Any | None:
-    """A sibling module that another developer provides, or None while it does not exist."""
-    try:
-        return importlib.import_module(f"minelaw.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"minelaw.{module}":
-            return None
-        raise
+#: store -> the findings (:func:`minelaw.reasoning.findings.compute`)
+Findings = Callable[[Any], Iterable[Any]]
+#: (finding, store) -> an HTML brief (:func:`minelaw.briefs.render.render_html`)
+BriefHtml = Callable[[Any, Any], str]
+#: (entry file, KB folder, store) -> (``minelaw validate``'s report lines, valid?)
+Validate = Callable[[Path, Path, Any], tuple[list[str], bool]]
 
 
 class WebUI:
-    """Routes of the web interface; each returns an :class:`~minelaw.sparql.endpoint.Answer`."""
+    """Routes of the web interface; each returns an :class:`~minelaw.sparql.http.Answer`."""
 
     max_upload = 10 << 20  # 10 MiB per uploaded entry file
 
-    def __init__(self, store: Any, kb: Path) -> None:
+    def __init__(
+        self,
+        store: Any,
+        kb: Path,
+        *,
+        findings: Findings | None = None,
+        brief_html: BriefHtml | None = None,
+        validate: Validate | None = None,
+    ) -> None:
         from jinja2 import Environment, FileSystemLoader, select_autoescape
 
         from .. import __version__
@@ -69,6 +78,9 @@ class WebUI:
         )
         self.env.globals["version"] = __version__
         self._findings: list[Any] | None = None
+        self._compute = findings
+        self._brief_html = brief_html
+        self._validate = validate
 
     # -- helpers ---------------------------------------------------------------------------
     def page(self, template: str, status: int = 200, **ctx: Any) -> Answer:
@@ -102,7 +114,7 @@ class WebUI:
         if m:
             return self.brief(m.group(1))
         if path == "/validate":
-            return self.page("validate.html", available=_optional("intake.workflow") is not None)
+            return self.page("validate.html", available=self._validate is not None)
         if path == "/favicon.ico":
             return Answer(204, "image/x-icon", b"")
         return self.not_found(f"There is no page at {path}.")
@@ -157,11 +169,10 @@ class WebUI:
 
     # -- findings and briefs -----------------------------------------------------------------
     def _compute_findings(self) -> list[Any] | None:
-        mod = _optional("reasoning.findings")
-        if mod is None or not hasattr(mod, "compute"):
+        if self._compute is None:
             return None
         if self._findings is None:  # the KB of a running server does not change
-            self._findings = list(mod.compute(self.store))
+            self._findings = list(self._compute(self.store))
         return self._findings
 
     def findings_page(self) -> Answer:
@@ -172,7 +183,7 @@ class WebUI:
                 503,
                 title="Findings",
                 message="Findings are not available in this version of minelaw "
-                "(the module minelaw.reasoning.findings is missing).",
+                "(the server was started without them).",
             )
         rows = [f.to_json() for f in findings]
         return self.page("findings.html", findings=rows)
@@ -181,14 +192,13 @@ class WebUI:
         if not _ID.fullmatch(fid):
             return self.not_found("No such finding.")
         findings = self._compute_findings()
-        briefs = _optional("briefs.render")
-        if findings is None or briefs is None or not hasattr(briefs, "render_html"):
+        if findings is None or self._brief_html is None:
             return self.page(
                 "message.html", 503, title="Briefs", message="Briefs are not available yet."
             )
         for f in findings:
             if f.to_json().get("id") == fid:
-                html = briefs.render_html(f, self.store)
+                html = self._brief_html(f, self.store)
                 return Answer(
                     200,
                     "text/html; charset=utf-8",
@@ -199,8 +209,7 @@ class WebUI:
 
     # -- validation --------------------------------------------------------------------------
     def validate(self, ctype: str, headers: Any, body: bytes) -> Answer:
-        intake = _optional("intake.workflow")
-        if intake is None:
+        if self._validate is None:
             return self.page("validate.html", 503, available=False)
         if ctype != "multipart/form-data":
             return _text(415, "upload the file as multipart/form-data (field 'file')")
@@ -221,7 +230,7 @@ class WebUI:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(content)
             try:
-                messages, ok = _run_intake(intake, path, self.kb, self.store)
+                messages, ok = self._validate(path, self.kb, self.store)
             except MinelawError as exc:
                 messages, ok = [str(exc)], False
         messages = [m.replace(str(path), filename) for m in messages]
@@ -259,13 +268,3 @@ def _multipart_file(content_type: str, body: bytes) -> tuple[str, bytes] | None:
             if isinstance(payload, bytes) and payload:
                 return Path(name).name, payload
     return None
-
-
-def _run_intake(intake: Any, path: Path, kb: Path, store: Any) -> tuple[list[str], bool]:
-    """Validate one file exactly as ``minelaw validate`` does; (report lines, valid?).
-
-    The context checks run against the server's *public* store, so that messages
-    never reveal restricted entries.
-    """
-    subs = intake.run_validate([path], kb, store=store)
-    return intake.render_text(subs).splitlines(), intake.exit_code(subs) == 0

@@ -26,8 +26,9 @@ import pyoxigraph as ox
 from ..errors import Problem, ReasonerUnavailable
 from ..namespaces import INFERRED_GRAPH, MLR, sparql_prefixes
 from ..resources import cache_root, data_dir
+from .cache import open_kb
 from .kbcontext import KbContext
-from .oxigraph import EmbeddedStore, open_kb
+from .oxigraph import EmbeddedStore, short
 from .reason import disjointness_violations, dl_consistency
 
 Step = Callable[[str], None]
@@ -61,10 +62,6 @@ class CheckReport:
 
 
 def _short(iri: str) -> str:
-    import pyoxigraph as ox
-
-    from ..sparql.query import short
-
     return short(ox.NamedNode(iri))
 
 

@@ -1,11 +1,11 @@
 """The store: ontology and knowledge base loaded as named graphs into a SPARQL engine.
 
 Implements DESIGN.md section 2 ("store") and section 6: the embedded default is
-Oxigraph (:mod:`pyoxigraph`), persisted under a cache folder keyed by the SHA-256
-of every input file and reused when nothing changed.  Each file loads into its own
-named graph (:func:`minelaw.namespaces.graph_iri`), OWL 2 RL consequences go to
-``graph:inferred`` (:mod:`minelaw.store.reason`), and the default graph of every query
-is the union of all graphs.
+Oxigraph (:mod:`pyoxigraph`); building it and keeping it in a cache folder keyed by
+the SHA-256 of every input file (:func:`cache_key`) is :mod:`minelaw.store.cache`.
+Each file loads into its own named graph (:func:`minelaw.namespaces.graph_iri`),
+OWL 2 RL consequences go to ``graph:inferred`` (:mod:`minelaw.store.reason`), and the
+default graph of every query is the union of all graphs.
 
 Reading code talks to the small :class:`SparqlStore` protocol so that a remote
 SPARQL 1.1 endpoint can stand in for the embedded store.
@@ -13,15 +13,9 @@ SPARQL 1.1 endpoint can stand in for the embedded store.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
-import os
 import re
-import shutil
-import tempfile
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,22 +23,20 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from .. import __version__
-from ..errors import InputError, ParseError, QueryError, StoreError
+from ..errors import InputError, ParseError, QueryError
 from ..namespaces import (
     FINDINGS_GRAPH,
-    INFERRED_GRAPH,
     INFERRED_RESTRICTED_GRAPH,
+    PREFIXES,
     graph_iri,
     sparql_prefixes,
 )
-from ..resources import cache_root, data_dir
+from ..resources import data_dir
 
 #: Bump when the layout of a cached store changes, so old caches are not reused.
 STORE_FORMAT = 3
 
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES}
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -274,147 +266,13 @@ def check_syntax(path: Path) -> int:
         ) from exc
 
 
-def _load_files(store: ox.Store, files: Sequence[InputFile], progress: Progress | None) -> None:
-    for i, f in enumerate(files):
-        if progress:
-            progress(f.relpath, i, len(files))
-        fmt = RDF_SUFFIXES[f.path.suffix]
-        try:
-            store.bulk_load(path=str(f.path), format=fmt, to_graph=ox.NamedNode(f.graph))
-        except SyntaxError as exc:
-            raise parse_error(exc, f.path) from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text: {exc.reason}", path=str(f.path)) from exc
-
-
-@contextlib.contextmanager
-def lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock so that two processes never build one cache twice."""
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def open_kb(
-    kb_dir: Path,
-    *,
-    ontology_dir: Path | None = None,
-    use_cache: bool = True,
-    progress: Progress | None = None,
-    include_restricted: bool = False,
-) -> EmbeddedStore:
-    """Load the ontology and the KB into an embedded store, or reuse the cached one.
-
-    The cache folder is ``cache_root()/<key>`` where the key hashes every input
-    file; a store is built in a temporary folder and renamed into place only when
-    complete, so an interrupted build never leaves a half-loaded cache behind.
-    """
-    from .reason import materialise  # local import: reason depends on store helpers
-
-    files = discover(kb_dir, ontology_dir)
-    key = cache_key(files)
-    if not use_cache:
-        store = ox.Store()
-        _load_files(store, files, progress)
-        materialise(store, files)
-        return EmbeddedStore(store, files, key, cached=False, include_restricted=include_restricted)
-
-    target = cache_root() / key[:32]
-
-    def build(db: Path) -> bool:
-        _build_store(db, files, progress)
-        return True
-
-    marker = json.dumps({"key": key, "files": len(files), "minelaw": __version__})
-    built = build_cached(target, build, marker)
-    return EmbeddedStore(
-        open_cached(target),
-        files,
-        key,
-        cached=not built,
-        include_restricted=include_restricted,
-        path=target,
-    )
-
-
-def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None) -> None:
-    """Load ``files`` into a new on-disk store at ``db``, with their OWL 2 RL consequences.
-
-    The reasoner's updates are transactional and several times slower on disk than in
-    memory (issue 9: 30 s against 5 s at 100,000 incidents), so the files are parsed
-    twice at once: into the on-disk store by a thread (the bulk loader releases the GIL)
-    and into an in-memory store where the rules run; only the inferred graphs are then
-    copied to disk.
-    """
-    from .reason import materialise
-
-    disk = ox.Store(str(db))
-    failure: list[BaseException] = []
-
-    def load_disk() -> None:
-        try:
-            _load_files(disk, files, None)
-        except BaseException as exc:  # re-raised in the caller's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=load_disk, name="minelaw-load", daemon=True)
-    thread.start()
-    memory = ox.Store()
-    try:
-        _load_files(memory, files, progress)
-        materialise(memory, files)
-    finally:
-        thread.join()
-    if failure:
-        raise failure[0]
-    for graph in (INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH):
-        name = ox.NamedNode(graph)
-        data = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
-        if data:
-            disk.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
-    disk.flush()
-
-
-def build_cached(target: Path, build: Callable[[Path], bool], marker: str) -> bool | None:
-    """Build the cache folder ``target`` once: under a lock, into a temporary folder beside it
-    (``build(db)`` fills ``<tmp>/db``), marked COMPLETE and renamed into place only when done,
-    so an interrupted build never leaves a half-built cache behind.
-
-    Returns True when built now, False when it already existed, None when ``build`` declined
-    (returned False; nothing is kept).
-    """
-    if (target / "COMPLETE").is_file():
-        return False
-    with lock(target.with_name(f".{target.name}.lock")):
-        if (target / "COMPLETE").is_file():
-            return False
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
-        try:
-            if not build(tmp / "db"):
-                shutil.rmtree(tmp, ignore_errors=True)
-                return None
-            (tmp / "COMPLETE").write_text(marker)
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    return True
-
-
-def open_cached(target: Path) -> ox.Store:
-    """Open a built cache folder read-only (many processes may read it at once)."""
-    try:
-        return ox.Store.read_only(str(target / "db"))
-    except OSError as exc:
-        raise StoreError(
-            f"cannot open the cached store at {target}: {exc}",
-            hint="delete that folder (or set MINELAW_CACHE to another place) and run again",
-        ) from exc
+def short(term: object) -> str:
+    """A compact display form of a term for tables (prefixed where possible)."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for p, iri in PREFIXES.items():
+            if term.value.startswith(iri):
+                return f"{p}:{term.value[len(iri) :]}"
+        return term.value
+    return str(getattr(term, "value", term))
