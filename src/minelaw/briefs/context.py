@@ -21,7 +21,8 @@ from typing import Any
 
 from ..errors import UsageError
 from ..namespaces import INFERRED_GRAPH, sparql_prefixes
-from ..reasoning.findings import LADDER, Context, Finding, local, what_if
+from ..reasoning.findings import Context, Finding, local, what_if
+from ..reasoning.standards import LADDER
 from ..store.oxigraph import term_value
 from .citations import cite, format_date
 

@@ -27,7 +27,8 @@ from typing import Any
 from .. import __version__
 from ..errors import UsageError
 from ..namespaces import MLR
-from ..reasoning.findings import LADDER, Context, Finding, collect, local
+from ..reasoning.findings import Context, Finding, collect, local
+from ..reasoning.standards import LADDER
 from ..resources import data_dir
 from ..store.oxigraph import kb_version
 from .citations import format_date
