@@ -3,7 +3,7 @@
 
 Only this package turns errors into messages and exit codes (DESIGN.md section 5):
 0 ok, 1 violations or findings reported as failures, 2 bad input or usage.  The group
-(:mod:`minelaw.cli.main`) and the command modules import this one; it imports none of them.
+(:mod:`minelaw.cli.group`) and the command modules import this one; it imports none of them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """``minelaw serve`` and ``minelaw push`` (DESIGN.md section 5; SPARQL 1.1 Protocol and
-SPARQL 1.1 Graph Store HTTP Protocol).  Added to the group in :mod:`minelaw.cli.main`."""
+SPARQL 1.1 Graph Store HTTP Protocol).  Added to the group in :mod:`minelaw.cli.group`."""
 
 from __future__ import annotations
 

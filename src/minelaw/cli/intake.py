@@ -1,6 +1,6 @@
 """Evidence-intake commands of `minelaw`: validate, add, template, init (issue 7).
 
-Added to the group at the bottom of :mod:`minelaw.cli.main`.  Exit codes
+Added to the group at the bottom of :mod:`minelaw.cli.group`.  Exit codes
 (DESIGN.md section 5): 0 every entry is valid (or was added), 1 some entries are
 invalid (nothing written), 2 unreadable input or wrong usage.
 """

@@ -8,9 +8,37 @@ problems are :class:`EntryProblem` objects (:mod:`.entrycheck`), read safely by
 (:mod:`.csvmap`).
 """
 
-from .csvmap import load_mappings, template
-from .entrycheck import EntryProblem, Submission
-from .workflow import exit_code, render_json, render_text, run_add, run_init, run_validate
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
+    from .csvmap import load_mappings, template
+    from .entrycheck import EntryProblem, Submission
+    from .workflow import exit_code, render_json, render_text, run_add, run_init, run_validate
+
+# name -> submodule: importing the package stays cheap (a worker or `minelaw --help` does
+# not pay for modules it never uses)
+_EXPORTS = {
+    "EntryProblem": "entrycheck",
+    "Submission": "entrycheck",
+    "exit_code": "workflow",
+    "load_mappings": "csvmap",
+    "render_json": "workflow",
+    "render_text": "workflow",
+    "run_add": "workflow",
+    "run_init": "workflow",
+    "run_validate": "workflow",
+    "template": "csvmap",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EntryProblem",

@@ -10,21 +10,54 @@ endpoint behind the same :class:`SparqlStore` protocol and :func:`push` loads a 
 (:mod:`.kbcontext`).
 """
 
-from .cache import open_kb
-from .checks import preflight, run_check
-from .kbcontext import KbContext
-from .oxigraph import (
-    EmbeddedStore,
-    InputFile,
-    QueryResult,
-    SparqlStore,
-    discover,
-    kb_hash,
-    kb_version,
-    term_value,
-)
-from .reason import materialise
-from .remote import RemoteStore, push
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
+    from .cache import open_kb
+    from .checks import preflight, run_check
+    from .kbcontext import KbContext
+    from .oxigraph import (
+        EmbeddedStore,
+        InputFile,
+        QueryResult,
+        SparqlStore,
+        discover,
+        kb_hash,
+        kb_version,
+        term_value,
+    )
+    from .reason import materialise
+    from .remote import RemoteStore, push
+
+# name -> submodule: importing the package stays cheap (a worker or `minelaw --help` does
+# not pay for modules it never uses)
+_EXPORTS = {
+    "EmbeddedStore": "oxigraph",
+    "InputFile": "oxigraph",
+    "KbContext": "kbcontext",
+    "QueryResult": "oxigraph",
+    "RemoteStore": "remote",
+    "SparqlStore": "oxigraph",
+    "discover": "oxigraph",
+    "kb_hash": "oxigraph",
+    "kb_version": "oxigraph",
+    "materialise": "reason",
+    "open_kb": "cache",
+    "preflight": "checks",
+    "push": "remote",
+    "run_check": "checks",
+    "term_value": "oxigraph",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EmbeddedStore",
