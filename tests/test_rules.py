@@ -1,16 +1,33 @@
 """Compliance rules, data-driven: tests/rules/<norm>-NNN.ttl hold data and expected findings.
 
-Each case is loaded with the real ontology and the real law (kb/law) plus the
-fictional world of tests/rules/_world.ttl.  A case names the norm it tests
-(``mlt:norm``) and the findings it expects for that norm (``mlt:expect``: duty-bearer,
-territory, standard); none expected means the rule must not fire.  Both execution
-paths run on every case: SPARQL on the store and pySHACL, and must agree.
+Each case is loaded with the real ontology and the real law (kb/law) plus the fictional world
+of tests/rules/_world.ttl.  A case names the norm it tests (``mlt:norm``) and the findings it
+expects for that norm (``mlt:expect``); none expected means the rule must not fire.  An
+expectation gives the duty-bearer, territory and standard, and may pin more of the finding:
+
+- ``mlt:basis "treaty"|"custom"`` -- the kind of every legal basis relied on;
+- ``mlt:relevantDate`` and ``mlt:precision`` -- the relevant date and its precision;
+- ``mlt:periodEnd`` -- the last day of the finding's period;
+- ``mlt:jurisdiction`` / ``mlt:attribution`` -- the basis of jurisdiction or attribution;
+- ``mlt:notApplied`` -- a treaty (identifier) listed as not applying between the parties;
+- ``mlt:element [ mlt:id ; mlt:status ; mlt:standard ; mlt:context ]`` -- one element.
+
+``mlt:excluded [ mlt:dutyBearer ; mlt:reason "..." ]`` asserts that a trigger row was dropped
+by applicability with a reason containing the text (what a researcher reads).
+``mlt:withoutSource [ mlt:source ; mlt:standard | mlt:drops true ]`` asserts what a what-if
+without that source does to the (single) expected finding.
+
+The reference path (pySHACL) is compared with the engine path once per rule, on the union of
+all the rule's cases (:func:`test_engine_and_pyshacl_agree`): both run the same SPARQL text,
+so per-case repetition caught nothing the union does not.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rdflib
@@ -19,62 +36,157 @@ from paths import ROOT
 
 CASES = sorted((ROOT / "tests" / "rules").glob("*-[0-9][0-9][0-9].ttl"))
 MLT = rdflib.Namespace("https://w3id.org/minelaw/test#")
+MLR = "https://w3id.org/minelaw/id/"
 
 
-def build_kb(case: Path, tmp: Path) -> Path:
+def build_kb(cases: list[Path], tmp: Path) -> Path:
     kb = tmp / "kb"
     shutil.copytree(ROOT / "kb" / "law", kb / "law")
     shutil.copy(ROOT / "tests" / "rules" / "_world.ttl", kb / "world.ttl")
-    shutil.copy(case, kb / case.name)
+    for case in cases:
+        shutil.copy(case, kb / case.name)
     return kb
 
 
-def expectations(case: Path) -> tuple[str, set[tuple[str, str, str]], list[str]]:
+def _s(g: rdflib.Graph, node: Any, prop: rdflib.URIRef) -> str | None:
+    v = g.value(node, prop)
+    return None if v is None else str(v)
+
+
+def expectations(case: Path) -> dict[str, Any]:
     g = rdflib.Graph().parse(case)
     c = MLT.case
-    norm = str(g.value(c, MLT.norm))
-    exp = {
-        (
-            str(g.value(e, MLT.dutyBearer)),
-            str(g.value(e, MLT.territory)),
-            str(g.value(e, MLT.standard)),
+    exp = []
+    for e in g.objects(c, MLT.expect):
+        exp.append(
+            {
+                "key": (str(g.value(e, MLT.dutyBearer)), str(g.value(e, MLT.territory))),
+                "standard": str(g.value(e, MLT.standard)),
+                "basis": _s(g, e, MLT.basis),
+                "relevant_date": _s(g, e, MLT.relevantDate),
+                "precision": _s(g, e, MLT.precision),
+                "period_end": _s(g, e, MLT.periodEnd),
+                "jurisdiction": _s(g, e, MLT.jurisdiction),
+                "attribution": _s(g, e, MLT.attribution),
+                "not_applied": sorted(str(x) for x in g.objects(e, MLT.notApplied)),
+                "elements": [
+                    {
+                        "id": str(g.value(el, MLT.id)),
+                        "status": _s(g, el, MLT.status),
+                        "standard": _s(g, el, MLT.standard),
+                        "context": sorted(str(x) for x in g.objects(el, MLT.context)),
+                    }
+                    for el in g.objects(e, MLT.element)
+                ],
+            }
         )
-        for e in g.objects(c, MLT.expect)
+    excluded = [
+        (str(g.value(x, MLT.dutyBearer)), str(g.value(x, MLT.reason)))
+        for x in g.objects(c, MLT.excluded)
+    ]
+    without = [
+        {
+            "source": str(g.value(w, MLT.source)),
+            "standard": _s(g, w, MLT.standard),
+            "drops": _s(g, w, MLT.drops) == "true",
+        }
+        for w in g.objects(c, MLT.withoutSource)
+    ]
+    return {"norm": str(g.value(c, MLT.norm)), "expect": exp, "excluded": excluded, "without": without}
+
+
+def _local(iri: str) -> str:
+    return iri[len(MLR) :] if iri.startswith(MLR) else iri
+
+
+@pytest.fixture(scope="module")
+def kb_tools() -> Any:
+    from minelaw.reasoning.findings import collect, compute
+    from minelaw.store import open_kb, preflight
+
+    return open_kb, preflight, collect, compute
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_rule_case(case: Path, tmp_path: Path, kb_tools: Any) -> None:
+    open_kb, preflight, collect, compute = kb_tools
+    exp = expectations(case)
+    norm = exp["norm"]
+    store = open_kb(build_kb([case], tmp_path))
+    assert preflight(store) == [], "the case data must pass the entry shapes"
+    ctx = collect(store)
+    assert any(r.norm == norm for r in ctx.rules), f"no compliance shape operationalises {norm}"
+    findings = {
+        (f.candidate.duty_bearer, f.candidate.territory): f
+        for f in compute(store, ctx=ctx)
+        if f.candidate.norm == norm
     }
-    without = [str(s) for s in g.objects(c, MLT.withoutSource)]
-    return norm, exp, without
+    assert {k: f.standard for k, f in findings.items()} == {
+        e["key"]: e["standard"] for e in exp["expect"]
+    }
+    for e in exp["expect"]:
+        doc = findings[e["key"]].to_json()
+        if e["basis"]:
+            assert {b["kind"] for b in doc["legal_basis"]} == {e["basis"]}, doc["legal_basis"]
+        if e["relevant_date"]:
+            assert doc["relevant_date"]["date"] == e["relevant_date"], doc["relevant_date"]
+        if e["precision"]:
+            assert doc["relevant_date"]["precision"] == e["precision"], doc["relevant_date"]
+        if e["period_end"]:
+            assert doc["period"]["end"] == e["period_end"], doc["period"]
+        app = doc["applicability"]
+        if e["jurisdiction"]:
+            assert (app["jurisdiction"] or {}).get("basis") == e["jurisdiction"], app
+        if e["attribution"]:
+            assert (app["attribution"] or {}).get("basis") == e["attribution"], app
+        if e["not_applied"]:
+            got = sorted(b["instrument"] for b in app["treaties_not_applied"])
+            assert got == [_local(x) for x in e["not_applied"]], app["treaties_not_applied"]
+        by_id = {el["id"]: el for el in doc["elements"]}
+        for el in e["elements"]:
+            got = by_id[_local(el["id"])]
+            if el["status"]:
+                assert got["status"] == el["status"], got
+            if el["standard"]:
+                assert got["standard_of_proof"] == el["standard"], got
+            if el["context"]:
+                assert sorted(got["context"]) == [_local(x) for x in el["context"]], got
+    reasons = defaultdict(list)
+    for x in ctx.exclusions:
+        if x.trigger.norm == norm:
+            reasons[x.trigger.duty_bearer].append(x.reason)
+    for bearer, text in exp["excluded"]:
+        assert any(text in r for r in reasons[bearer]), (text, reasons[bearer])
+    for w in exp["without"]:
+        (key,) = [e["key"] for e in exp["expect"]]
+        after = {
+            (f.candidate.duty_bearer, f.candidate.territory): f.standard
+            for f in compute(store, ctx=ctx, exclude_sources=[w["source"]])
+            if f.candidate.norm == norm
+        }
+        if w["drops"]:
+            assert key not in after, after
+        else:
+            assert after.get(key) == w["standard"], after
 
 
-def store_data_graph(store) -> rdflib.Graph:  # type: ignore[no-untyped-def]
+RULE_NORMS = sorted({expectations(c)["norm"] for c in CASES})
+
+
+@pytest.mark.parametrize("norm", RULE_NORMS, ids=[n.rsplit("/", 1)[-1] for n in RULE_NORMS])
+def test_engine_and_pyshacl_agree(norm: str, tmp_path: Path) -> None:
+    """The reference path (pySHACL) selects the same trigger rows (norm, focus node, value) as
+    the engine path, on all the rule's cases together."""
+    from minelaw.reasoning.rules import load_rules, run_pyshacl, run_triggers
+    from minelaw.store import open_kb
+
+    cases = [c for c in CASES if expectations(c)["norm"] == norm]
+    store = open_kb(build_kb(cases, tmp_path))
+    rules = [r for r in load_rules() if r.norm == norm]
+    engine = {t.key for t in run_triggers(store, rules)}
     g = rdflib.Graph()
     g.parse(
         data="".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in store.store), format="nt"
     )
-    return g
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
-def test_rule_case(case: Path, tmp_path: Path) -> None:
-    from minelaw.reasoning.findings import compute
-    from minelaw.reasoning.rules import load_rules, run_candidates, run_pyshacl
-    from minelaw.store.cache import open_kb
-    from minelaw.store.checks import preflight
-
-    norm, expected, without = expectations(case)
-    store = open_kb(build_kb(case, tmp_path))
-    assert preflight(store) == [], "the case data must pass the entry shapes"
-    found = {
-        (f.candidate.duty_bearer, f.candidate.territory, f.standard)
-        for f in compute(store)
-        if f.candidate.norm == norm
-    }
-    assert found == expected
-    # the reference path (pySHACL) selects the same candidates as the engine path
-    rules = [r for r in load_rules() if r.norm == norm]
-    assert rules, f"no compliance shape operationalises {norm}"
-    engine = {c.key for c in run_candidates(store, rules)}
-    assert run_pyshacl(store_data_graph(store), rules) == engine
-    # what-if: without the named sources the finding disappears or weakens
-    for src in without:
-        after = compute(store, exclude_sources=[src])
-        assert not [f for f in after if f.candidate.norm == norm and f.standard != "insufficient"]
+    assert run_pyshacl(g, rules) == engine
+    assert engine, "the cases of a rule must trigger it at least once"

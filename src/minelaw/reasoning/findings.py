@@ -21,7 +21,8 @@ from typing import Any
 
 from ..namespaces import MLR, sparql_prefixes
 from ..store.oxigraph import SparqlStore, term_value
-from .rules import Candidate, Rule, element_items, load_rules, run_candidates
+from .applicability import Exclusion
+from .rules import Candidate, ElementRule, Rule, applicable, element_items, load_rules, run_triggers
 from .standards import LADDER, SourceInfo, Threshold, _finding_standard, _standard, load_thresholds
 
 
@@ -165,6 +166,7 @@ class ElementResult:
     reason: str
     gap: str
     role: str = "condition"  # "requirement": met means the requirement was NOT fulfilled
+    context: list[str] = field(default_factory=list)  # items outside the evidence window
 
 
 @dataclass
@@ -188,13 +190,27 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         """The DESIGN.md section 5 JSON contract (plus a few extra keys)."""
         c, lab = self.candidate, self.labels
+        app = c.applicability.to_json() if c.applicability else {}
         return {
             "id": self.id,
             "norm": {"id": local(c.norm), "label": lab.get(c.norm, local(c.norm))},
             "legal_basis": self.basis,
             "duty_bearer": {"id": local(c.duty_bearer), "label": lab.get(c.duty_bearer, "")},
             "territory": {"id": local(c.territory), "label": lab.get(c.territory, "")},
-            "period": {"start": c.date or None, "end": None},
+            "period": {"start": c.date or None, "end": app.get("period_end")},
+            "relevant_date": app.get("relevant_date", {"date": c.date or None}),
+            "applicability": {
+                k: app.get(k)
+                for k in (
+                    "conflict",
+                    "conflict_type",
+                    "opponents",
+                    "treaties_not_applied",
+                    "jurisdiction",
+                    "attribution",
+                    "occupation",
+                )
+            },
             "elements": [
                 {
                     "id": local(e.element),
@@ -205,6 +221,7 @@ class Finding:
                     "evidence": [local(s) for s in e.evidence],
                     "support": [local(i) for i in e.support],
                     "counter_evidence": [local(i) for i in e.counter],
+                    "context": [local(i) for i in e.context],
                     "reason": e.reason,
                     "gap": e.gap,
                 }
@@ -243,7 +260,7 @@ class Context:
     thresholds: list[Threshold]
     labels: dict[str, str]
     element_meta: dict[str, tuple[str, int, str]]
-    basis: dict[tuple[str, str], list[dict[str, Any]]]
+    exclusions: list[Exclusion] = field(default_factory=list)
 
 
 def collect(
@@ -257,12 +274,12 @@ def collect(
     candidate query, then its element queries), for a progress bar.
     """
     rules = list(rules) if rules is not None else load_rules()
-    cands = []
-    for i, r in enumerate(rules):  # one query per rule, as run_candidates(store, rules)
+    triggers = []
+    for i, r in enumerate(rules):  # one query per rule, as run_triggers(store, rules)
         if progress:
             progress(r.norm_id, i, 2 * len(rules))
-        cands += run_candidates(store, [r])
-    cands.sort(key=lambda c: c.key)
+        triggers += run_triggers(store, [r])
+    cands, exclusions, _law = applicable(store, rules, triggers)
     by_rule = {r.norm: [c for c in cands if c.norm == r.norm] for r in rules}
     ei = {}
     for i, r in enumerate(rules):
@@ -287,7 +304,7 @@ def collect(
         load_thresholds(store),
         labels,
         meta,
-        _basis(store, cands),
+        exclusions,
     )
 
 
@@ -324,38 +341,6 @@ def _element_meta(store: SparqlStore, rules: Sequence[Rule]) -> dict[str, tuple[
     return out
 
 
-def _basis(
-    store: SparqlStore, cands: Sequence[Candidate]
-) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    pairs = {(c.norm, c.duty_bearer) for c in cands}
-    if not pairs:
-        return out
-    rows = " ".join(f"(<{n}> <{d}>)" for n, d in sorted(pairs))
-    for r in _q(
-        store,
-        f"""SELECT ?norm ?d ?kind ?prov ?inst ?since WHERE {{
-              VALUES (?norm ?d) {{ {rows} }}
-              ?norm ml:basisKind ?kind .
-              OPTIONAL {{ ?norm ml:expressedIn ?prov .
-                         OPTIONAL {{ ?prov ml:partOfInstrument ?inst .
-                                    OPTIONAL {{ ?part ml:participant ?d ; ml:treaty ?inst ;
-                                                     ml:inForceFrom ?since }} }} }}
-            }} ORDER BY ?norm ?d ?prov ?since""",
-    ):
-        kind = "treaty" if r["kind"].endswith("treaty") else "custom"
-        entry = {
-            "kind": kind,
-            "instrument": local(r.get("inst", "")),
-            "provision": local(r.get("prov", "")),
-            "in_force_for_duty_bearer_since": r.get("since") if kind == "treaty" else None,
-        }
-        lst = out[(r["norm"], r["d"])]
-        if not any(e["provision"] == entry["provision"] for e in lst):
-            lst.append(entry)
-    return out
-
-
 def analyse(
     ctx: Context,
     cand: Candidate,
@@ -388,12 +373,26 @@ def analyse(
             )
         }
 
+    end = cand.applicability.period_end if cand.applicability else None
+
+    def in_window(item: str, er: ElementRule, counter: bool = False) -> bool:
+        """Inside the finding's period, as the element rule's evidence window says
+        (docs/legal-model.md 1.6); undated items are kept."""
+        d = ctx.items[item].date[:10]
+        if not d or er.window == "any":
+            return True
+        if end and d > end:
+            return False
+        return counter or er.window != "period" or not cand.date or d >= cand.date
+
     for er in rule.elements:
         found = ctx.element_items[rule.norm].get(
             (cand.duty_bearer, cand.territory, er.element), {"support": set(), "refute": set()}
         )
-        support = sorted(i for i in found["support"] if usable(i))
-        counter_items = {i for i in found["refute"] if usable(i)}
+        usable_support = sorted(i for i in found["support"] if usable(i))
+        support = [i for i in usable_support if in_window(i, er)]
+        context = [i for i in usable_support if i not in support]
+        counter_items = {i for i in found["refute"] if usable(i) and in_window(i, er, True)}
         for i in support:
             counter_items |= {d for d in ctx.items[i].disputed_by if usable(d)}
         counter = sorted(counter_items)
@@ -407,7 +406,12 @@ def analyse(
         }
         if er.trigger and not support:
             return None
-        if support:
+        presumed = (
+            er.presumed_by_jurisdiction
+            and cand.applicability is not None
+            and (cand.applicability.jurisdiction or {}).get("basis") == "own-territory"
+        )
+        if support or (presumed and not counter):
             status = "met"
         elif counter:
             status = "not_met"
@@ -427,10 +431,25 @@ def analyse(
             )
         if status == "unknown":
             std, why = "insufficient", "no evidence either way in the knowledge base"
+        elif presumed and not support:
+            j = (cand.applicability.jurisdiction or {}) if cand.applicability else {}
+            std, why = LADDER[-1], f"presumed in law: {j.get('text', '')} ({j.get('authority', '')})"
         used_sources.update({s: ctx.sources[s] for s in ev + cev if s in ctx.sources})
         results.append(
             ElementResult(
-                er.element, label, order, status, std, support, counter, ev, cev, why, er.gap, role
+                er.element,
+                label,
+                order,
+                status,
+                std,
+                support,
+                counter,
+                ev,
+                cev,
+                why,
+                er.gap,
+                role,
+                context,
             )
         )
     results.sort(key=lambda e: (e.order, e.element))
@@ -444,7 +463,7 @@ def analyse(
         rule,
         results,
         standard,
-        ctx.basis.get((cand.norm, cand.duty_bearer), []),
+        cand.applicability.basis if cand.applicability else [],
         ctx.labels,
         used_sources,
         ctx.items,

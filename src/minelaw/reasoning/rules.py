@@ -3,24 +3,31 @@
 Implements DESIGN.md sections 2 ("rules") and 6, and SHACL-SPARQL (W3C SHACL
 Recommendation, section 5, https://www.w3.org/TR/shacl/#sparql-constraints).
 Each ``rules/obligations/<norm>.ttl`` holds one ``sh:NodeShape`` that
-``ml:operationalises`` a norm.  Its SPARQL constraint selects the *candidates*:
-``$this`` is the duty-bearer, ``?value`` the territory and ``?date`` the date at
-which applicability was tested; every solution is a violation, i.e. a candidate
-breach.  ``ml:elementRule`` nodes give, per element of the norm, the SPARQL
+``ml:operationalises`` a norm.  Its SPARQL constraint selects *trigger rows*: ``$this`` is
+the duty-bearer, ``?value`` the territory, and the other variables say what the row rests on
+(``?item`` the conduct, incident or claim, ``?place``, ``?agent`` the actor recorded as doing
+it, ``?claim`` true for a claim, ``?date``/``?prec``/``?nb``/``?na`` what is known of the date
+of the conduct, ``?claimed`` the day a claim was made — an upper bound, never the date of the
+conduct, ``?ic`` the conflict the sources link it to).  Every solution is a SHACL violation;
+:mod:`minelaw.reasoning.applicability` then decides, row by row, whether the norm applies
+(docs/legal-model.md), and the rows that pass make the *candidate breaches*, one per
+(norm, duty-bearer, territory), with the relevant date of the shape's
+``ml:relevantDateKind``.  ``ml:elementRule`` nodes give, per element of the norm, the SPARQL
 patterns that find the items (events, claims) supporting or refuting it.
 
-Two execution paths give the same candidates (a test asserts it):
+Two execution paths select the same trigger rows (a test asserts it):
 
-- :func:`run_candidates` sends the constraint's query to the store that holds
+- :func:`run_triggers` sends the constraint's query to the store that holds
   the data (embedded Oxigraph or a remote endpoint), with ``$this`` free, so the
   engine does the work in one query per rule;
 - :func:`run_pyshacl` validates an rdflib copy of the data with pySHACL, the
   reference implementation, focus node by focus node.
 
-Element patterns are SPARQL group patterns over ``?this``, ``?territory`` and
-``?date`` (bound by a VALUES block for all candidates of the rule at once) that
-bind ``?item``.  A FILTER that uses those variables must stand at the top level
-of the pattern, not inside a UNION branch, where they would be out of scope.
+Element patterns are SPARQL group patterns over ``?this``, ``?territory``, ``?date`` (the
+relevant date) and ``?end`` (the last day of the finding's period, UNDEF when open), bound by
+a VALUES block for all candidates of the rule at once, that bind ``?item``.  A FILTER that
+uses those variables must stand at the top level of the pattern, not inside a UNION branch,
+where they would be out of scope.
 """
 
 from __future__ import annotations
@@ -33,9 +40,10 @@ from pathlib import Path
 import rdflib
 
 from ..errors import InputError
-from ..namespaces import ML, sparql_prefixes
+from ..namespaces import ML, MLV, sparql_prefixes
 from ..resources import data_dir
 from ..store.oxigraph import SparqlStore, term_value
+from .applicability import Applicability, Exclusion, Law, Trigger, evaluate, load_law
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 MLNS = rdflib.Namespace(ML)
@@ -50,6 +58,8 @@ class ElementRule:
     gap: str
     max_standard: str | None = None
     cap_note: str = ""
+    window: str = "any"  # evidence window: period | before-end | any
+    presumed_by_jurisdiction: bool = False
 
 
 @dataclass
@@ -63,6 +73,7 @@ class Rule:
     message: str
     relevant_date: str
     elements: list[ElementRule] = field(default_factory=list)
+    relevant_date_kind: str = MLV + "relevant-date-conduct"
 
     @property
     def norm_id(self) -> str:
@@ -71,10 +82,13 @@ class Rule:
 
 @dataclass(frozen=True)
 class Candidate:
+    """A candidate breach: the norm applies (see ``applicability``) and a trigger stands."""
+
     norm: str
     duty_bearer: str
     territory: str
-    date: str
+    date: str  # the relevant date (or its upper bound, see applicability.precision)
+    applicability: Applicability | None = field(default=None, compare=False, hash=False)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -125,6 +139,8 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                 gap = g.value(er, MLNS.gap)
                 cap = g.value(er, MLNS.maxStandard)
                 cap_note = g.value(er, MLNS.capNote)
+                window = g.value(er, MLNS.evidenceWindow)
+                presumed = g.value(er, MLNS.presumedByJurisdiction)
                 elements.append(
                     ElementRule(
                         str(el),
@@ -134,11 +150,23 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                         str(gap) if gap is not None else "",
                         str(cap).rsplit("standard-of-proof-", 1)[-1] if cap is not None else None,
                         str(cap_note) if cap_note is not None else "",
+                        str(window).rsplit("evidence-window-", 1)[-1]
+                        if window is not None
+                        else "any",
+                        presumed is not None and str(presumed).lower() in ("true", "1"),
                     )
                 )
             elements.sort(key=lambda e: e.element)
             msg = g.value(constraint, SH.message)
             note = g.value(shape, MLNS.relevantDateNote)
+            kind = g.value(shape, MLNS.relevantDateKind)
+            if kind is None:
+                raise InputError(
+                    "compliance shape lacks ml:relevantDateKind (which date the rule tests "
+                    "applicability at: mlv:relevant-date-conduct, -end-of-phase, -incident, "
+                    "-deadline or -occupation)",
+                    path=str(path),
+                )
             rules.append(
                 Rule(
                     str(shape),
@@ -148,27 +176,62 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                     str(msg) if msg is not None else "",
                     str(note) if note is not None else "",
                     elements,
+                    str(kind),
                 )
             )
     return sorted(rules, key=lambda r: r.norm)
 
 
-def run_candidates(store: SparqlStore, rules: Sequence[Rule]) -> list[Candidate]:
+def run_triggers(store: SparqlStore, rules: Sequence[Rule]) -> list[Trigger]:
     """The engine path: one query per rule on the store that holds the data."""
-    out: dict[tuple[str, str, str], Candidate] = {}
+    out: list[Trigger] = []
     for rule in rules:
         res = store.query(sparql_prefixes() + rule.select)
         for row in res.rows:
-            c = Candidate(
-                rule.norm,
-                term_value(row.get("this")),
-                term_value(row.get("value")),
-                term_value(row.get("date")),
+            v = {k: term_value(t) for k, t in row.items() if t is not None}
+            out.append(
+                Trigger(
+                    rule.norm,
+                    v.get("this", ""),
+                    v.get("value", ""),
+                    item=v.get("item", ""),
+                    place=v.get("place", ""),
+                    agent=v.get("agent", ""),
+                    claim=v.get("claim", "") in ("true", "1"),
+                    date=v.get("date", ""),
+                    precision=v.get("prec", ""),
+                    not_before=v.get("nb", ""),
+                    not_after=v.get("na", ""),
+                    claimed_on=v.get("claimed", ""),
+                    found=v.get("found", ""),
+                    conflict=v.get("ic", ""),
+                )
             )
-            prev = out.get(c.key)
-            if prev is None or c.date < prev.date:  # earliest relevant date per candidate
-                out[c.key] = c
-    return sorted(out.values(), key=lambda c: c.key)
+    return out
+
+
+def applicable(
+    store: SparqlStore, rules: Sequence[Rule], triggers: Sequence[Trigger] | None = None
+) -> tuple[list[Candidate], list[Exclusion], Law]:
+    """Trigger rows -> candidate breaches where the norm applies, and the rows that did not."""
+    triggers = run_triggers(store, rules) if triggers is None else triggers
+    law = load_law(
+        store, {r.norm for r in rules}, {p for t in triggers for p in (t.place, t.territory) if p}
+    )
+    cands: list[Candidate] = []
+    dropped: list[Exclusion] = []
+    for rule in rules:
+        mine = [t for t in triggers if t.norm == rule.norm]
+        ok, excluded = evaluate(law, rule.norm, rule.relevant_date_kind, mine)
+        dropped += excluded
+        for (norm, bearer, territory), app in ok.items():
+            cands.append(Candidate(norm, bearer, territory, app.relevant_date or "", app))
+    return sorted(cands, key=lambda c: c.key), dropped, law
+
+
+def run_candidates(store: SparqlStore, rules: Sequence[Rule]) -> list[Candidate]:
+    """The candidate breaches on the store: trigger rows that pass applicability."""
+    return applicable(store, rules)[0]
 
 
 def run_pyshacl(data: rdflib.Graph, rules: Sequence[Rule]) -> set[tuple[str, str, str]]:
@@ -192,10 +255,18 @@ def run_pyshacl(data: rdflib.Graph, rules: Sequence[Rule]) -> set[tuple[str, str
 
 
 def _values_block(cands: Iterable[Candidate]) -> str:
+    """?this ?territory ?date (the relevant date) ?end (the last day of the period, or UNDEF)."""
+
+    def end(c: Candidate) -> str:
+        e = c.applicability.period_end if c.applicability else None
+        return f'"{e}"^^xsd:date' if e else "UNDEF"
+
     rows = " ".join(
-        f'(<{c.duty_bearer}> <{c.territory}> "{c.date}"^^xsd:date)' for c in cands if c.date
+        f'(<{c.duty_bearer}> <{c.territory}> "{c.date}"^^xsd:date {end(c)})'
+        for c in cands
+        if c.date
     )
-    return f"VALUES (?this ?territory ?date) {{ {rows} }}"
+    return f"VALUES (?this ?territory ?date ?end) {{ {rows} }}"
 
 
 def element_items(

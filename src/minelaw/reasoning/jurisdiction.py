@@ -1,0 +1,173 @@
+"""Jurisdiction, attribution and occupation: three separate questions.
+
+Implements ``docs/legal-model.md`` section 2.  The test for ECHR jurisdiction (art 1) "has never
+been equated" with the test for a state's responsibility for an internationally wrongful act
+(Catan v Moldova and Russia [GC], quoted in Chiragov v Armenia [GC] para 168):
+
+- :func:`jurisdiction`: presumed over the state's own recognised territory unless another actor
+  controlled the area (Ilascu paras 311-312; Sargsyan paras 139-151); abroad only by effective
+  control of an area (Loizidou (preliminary objections) para 62; Chiragov paras 168-186), and
+  not over active hostilities there (Georgia v Russia (II) paras 125-144);
+- :func:`attribution`: conduct of organs is the state's own, for and against it (ARSIWA art 4);
+  conduct of others only on a recorded basis (ARSIWA arts 4 (complete dependence), 8, 11; ICJ
+  Bosnia Genocide (2007) paras 392-400), never inferred from control of territory;
+- :func:`occupation`: territory actually placed under the authority of the hostile army (Hague
+  Regulations art 42), recorded as a control period of kind belligerent occupation.
+
+Each returns the answer as ``{"basis", "text", "authority"}`` (and the record it rests on), or
+raises :class:`NotApplicable` with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .lawdata import (
+    AUTH,
+    EXTRATERRITORIAL,
+    LOSS_OF_CONTROL,
+    OCCUPATION,
+    Interval,
+    Law,
+    NotApplicable,
+    Trigger,
+)
+
+
+def attribution(law: Law, t: Trigger, when: Interval) -> dict[str, str]:
+    db = t.duty_bearer
+    if t.claim:
+        return {
+            "basis": "alleged",
+            "text": f"attributed to {law.label(db)} by the claim that it laid the mines; "
+            "the attribution is as strong as the claim",
+            "authority": "",
+        }
+    if not t.agent or t.agent == db:
+        return {"basis": "own-conduct", "text": f"the conduct of {law.label(db)}", "authority": ""}
+    if db in law.organ_of.get(t.agent, set()):
+        return {
+            "basis": "organ",
+            "text": f"{law.label(t.agent)} is an organ of {law.label(db)}: its conduct is the "
+            "state's own, for and against it alike",
+            "authority": AUTH["organ"],
+        }
+    actors = {t.agent} | law.organ_of.get(t.agent, set())
+    for a in law.attribution:
+        if a.other == db and a.actor in actors and when.within(a.start, a.end):
+            kind = a.kind.rsplit("attribution-kind-", 1)[-1].replace("-", " ")
+            return {
+                "basis": "attribution-record",
+                "text": f"the conduct of {law.label(a.actor)} is attributed to "
+                f"{law.label(db)} ({kind}) on a recorded basis",
+                "authority": AUTH["art8"],
+                "record": a.iri,
+            }
+    raise NotApplicable(
+        f"the conduct of {law.label(t.agent)} is not attributed to {law.label(db)}: it is "
+        "not its organ and no attribution basis (ARSIWA art 8) is recorded for the date; "
+        "control of territory does not attribute conduct"
+    )
+
+
+# -- armed conflict (IHL) --------------------------------------------------------------------
+
+
+def jurisdiction(law: Law, t: Trigger, when: Interval) -> tuple[dict[str, str], dt.date | None]:
+    st = t.duty_bearer
+    place = t.place or t.territory
+    anc = law.ancestors.get(place, {place})
+    if law.sovereign.get(place) == st:
+        lost = [
+            c
+            for c in law.control
+            if c.actor != st
+            and c.kind in LOSS_OF_CONTROL
+            and law.covers(c, place)
+            and when.overlaps(c.start, c.end)
+        ]
+        if lost:
+            c = lost[0]
+            raise NotApplicable(
+                f"{law.label(place)} lies in {law.label(st)}'s territory, but "
+                f"{law.label(c.actor)} controlled it on the date; the presumption of "
+                f"jurisdiction is rebutted ({AUTH['own-territory']})"
+            )
+        nxt = [
+            c.start
+            for c in law.control
+            if c.actor != st
+            and c.kind in LOSS_OF_CONTROL
+            and law.covers(c, place)
+            and c.start is not None
+            and when.end is not None
+            and c.start > when.end
+        ]
+        end = min(nxt) - dt.timedelta(days=1) if nxt else None
+        return (
+            {
+                "basis": "own-territory",
+                "text": f"{law.label(place)} lies within {law.label(st)}'s internationally "
+                "recognised territory: jurisdiction is presumed",
+                "authority": AUTH["own-territory"],
+            },
+            end,
+        )
+    for c in law.control:
+        if c.actor != st or not (anc & c.places) or not when.within(c.start, c.end):
+            continue
+        own_kind = c.kind.endswith(("territorial-control", "territorial-jurisdiction"))
+        if c.kind and c.kind not in EXTRATERRITORIAL and not own_kind:
+            continue  # e.g. a peacekeeping presence: not jurisdiction
+        if law.sovereign.get(place) not in (None, st):
+            # abroad: no jurisdiction over active hostilities
+            for ps in law.phases.values():
+                for ph in ps:
+                    if law.covers(ph, place) and when.overlaps(ph.start, ph.end):
+                        raise NotApplicable(
+                            "active hostilities over the area on the date: no "
+                            f"extraterritorial jurisdiction ({AUTH['hostilities']})"
+                        )
+        via = f" through {law.label(c.other)}" if c.other else ""
+        kind = c.kind.rsplit("control-kind-", 1)[-1].replace("-", " ") or "control"
+        return (
+            {
+                "basis": "control-of-area",
+                "text": f"{law.label(st)} exercised {kind} over {law.label(place)}{via} "
+                "on the date",
+                "authority": AUTH["effective-control"],
+                "record": c.iri,
+            },
+            c.end,
+        )
+    raise NotApplicable(
+        f"{law.label(place)} is neither within {law.label(st)}'s recognised territory nor "
+        "recorded as under its control on the date: no ECHR jurisdiction (art 1)"
+    )
+
+
+def occupation(law: Law, t: Trigger, when: Interval) -> tuple[dict[str, str], dt.date | None]:
+    place = t.place or t.territory
+    for c in law.control:
+        if (
+            c.actor == t.duty_bearer
+            and c.kind == OCCUPATION
+            and law.covers(c, place)
+            and when.within(c.start, c.end)
+        ):
+            return (
+                {
+                    "basis": "belligerent-occupation",
+                    "text": f"{law.label(place)} was occupied by {law.label(t.duty_bearer)} "
+                    "on the date (Hague Regulations art 42)",
+                    "authority": AUTH["occupation"],
+                    "record": c.iri,
+                },
+                c.end,
+            )
+    raise NotApplicable(
+        f"{law.label(place)} is not recorded as occupied by {law.label(t.duty_bearer)} on the date"
+    )
+
+
+# -- relevant date -----------------------------------------------------------------------------
