@@ -39,9 +39,18 @@ MLT = rdflib.Namespace("https://w3id.org/minelaw/test#")
 MLR = "https://w3id.org/minelaw/id/"
 
 
-def build_kb(cases: list[Path], tmp: Path) -> Path:
+#: the parts of kb/law the compliance shapes' trigger queries read (the differential test runs
+#: pySHACL without the law's many publishers and sources: each is a focus node it would
+#: re-parse every query for)
+TRIGGER_LAW = ("participation", "states", "instruments", "norms-", "provisions")
+
+
+def build_kb(cases: list[Path], tmp: Path, law: tuple[str, ...] | None = None) -> Path:
     kb = tmp / "kb"
-    shutil.copytree(ROOT / "kb" / "law", kb / "law")
+    (kb / "law").mkdir(parents=True)
+    for f in (ROOT / "kb" / "law").glob("*.ttl"):
+        if law is None or f.name.startswith(law):
+            shutil.copy(f, kb / "law" / f.name)
     shutil.copy(ROOT / "tests" / "rules" / "_world.ttl", kb / "world.ttl")
     for case in cases:
         shutil.copy(case, kb / case.name)
@@ -92,7 +101,12 @@ def expectations(case: Path) -> dict[str, Any]:
         }
         for w in g.objects(c, MLT.withoutSource)
     ]
-    return {"norm": str(g.value(c, MLT.norm)), "expect": exp, "excluded": excluded, "without": without}
+    return {
+        "norm": str(g.value(c, MLT.norm)),
+        "expect": exp,
+        "excluded": excluded,
+        "without": without,
+    }
 
 
 def _local(iri: str) -> str:
@@ -181,7 +195,7 @@ def test_engine_and_pyshacl_agree(norm: str, tmp_path: Path) -> None:
     from minelaw.store import open_kb
 
     cases = [c for c in CASES if expectations(c)["norm"] == norm]
-    store = open_kb(build_kb(cases, tmp_path))
+    store = open_kb(build_kb(cases, tmp_path, TRIGGER_LAW))
     rules = [r for r in load_rules() if r.norm == norm]
     engine = {t.key for t in run_triggers(store, rules)}
     g = rdflib.Graph()

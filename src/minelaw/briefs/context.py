@@ -3,7 +3,8 @@
 Implements the parts of DESIGN.md sections 3 and 4 that a brief quotes: the facts
 behind each element (events and attributed claims, with dates at their recorded
 precision and places), the sources and their Admiralty grades, conflict
-classification, control periods and attribution of de facto authorities' conduct,
+classification and control periods over the territory (the jurisdiction, attribution and
+occupation questions are worded in :mod:`minelaw.briefs.law`),
 OSCOLA citations and their short forms (via :mod:`minelaw.briefs.citations`), the
 standard-of-proof thresholds of ``rules/standards.ttl`` read from the store, and
 a sensitivity analysis on top of a run's what-if exclusions.  Every query is
@@ -303,63 +304,6 @@ def period_text(start: str, end: str, end_known: str | None = None) -> str:
     if end:
         return f"{s} to {format_date(end)}"
     return f"from {s} (end {'not known' if end_known == 'false' else 'not recorded'})"
-
-
-def attribution(
-    store: Any, f: Finding, control: list[dict[str, Any]], agents: dict[str, str]
-) -> list[str]:
-    """Plain statements on whether conduct of de facto authorities is attributable."""
-    c = f.candidate
-    who = f.labels.get(c.duty_bearer, local(c.duty_bearer))
-    dfas = {p["through_iri"]: p["through"] for p in control if p["through_de_facto"]}
-    dfas |= {p["controller_iri"]: p["controller"] for p in control if p["de_facto"]}
-    if agents:
-        rows = select(
-            store,
-            f"""SELECT ?a WHERE {{ VALUES ?x {{ {values_of(agents)} }}
-                  ?x ml:organOf* ?a . ?a a ml:DeFactoAuthority }}""",
-        )
-        lab = labels_of(store, {r["a"] for r in rows})
-        dfas |= {r["a"]: lab.get(r["a"], local(r["a"])) for r in rows}
-    out = []
-    for iri, name in sorted(dfas.items(), key=lambda kv: kv[1]):
-        through = [p for p in control if p["through_iri"] == iri and p["is_duty_bearer"]]
-        covering = [p for p in through if p["covers"]]
-        if covering:
-            p = covering[0]
-            out.append(
-                f"The knowledge base records that {who} exercised control through {name} "
-                f"for the period {p['period']}"
-                + (f" ({p['basis']})" if p["basis"] else "")
-                + ", which covers the relevant date; conduct of "
-                f"{name} in that period may be attributable to {who}."
-            )
-        elif through:
-            p = through[-1]
-            out.append(
-                f"Attribution of the conduct of {name} to {who} is not established for the "
-                f"relevant date: the knowledge base records control through {name} only for "
-                f"{p['period']}" + (f" ({p['basis']})" if p["basis"] else "") + "."
-            )
-        else:
-            out.append(
-                f"Attribution of the conduct of {name} to {who} is not established: the "
-                "knowledge base records no finding that it acted on the instructions, or "
-                f"under the direction or control, of {who}."
-            )
-    if agents:
-        named = ", ".join(
-            sorted(
-                n + (" (the duty-bearer)" if a == c.duty_bearer else "") for a, n in agents.items()
-            )
-        )
-        out.append(f"The events relied on name as the acting party: {named}.")
-    if not out:
-        out.append(
-            "No conduct of a de facto authority is relied on, and the events relied on name "
-            "no acting party; the finding rests on the duty-bearer's own obligations."
-        )
-    return out
 
 
 def map_pin(label: str, pt: tuple[float, float], territory: bool, prec: str) -> dict[str, Any]:

@@ -36,7 +36,6 @@ from .context import (
     DATE_ENV,
     applicability,
     arithmetic,
-    attribution,
     cite_or_id,
     cite_pinpoint,
     ctx_thresholds,
@@ -56,6 +55,7 @@ from .context import (
     when_text,
 )
 from .figures import map_svg, parse_point, timeline_svg
+from .law import legal_sections
 
 FORMATS = ("md", "html", "pdf")
 __all__ = [
@@ -267,11 +267,20 @@ def brief_context(
         inst = pinfo.get(prov, {}).get("inst", "")
         entry = next((e for e in law if inst and e["inst"] == inst), None)
         if entry is None:
-            entry = {"kind": b["kind"], "inst": inst, "prov": [], "in_force": ""}
+            entry = {
+                "kind": b["kind"],
+                "inst": inst,
+                "prov": [],
+                "in_force": "",
+                "until": "",
+                "between": (b.get("applies_between") or {}).get("reason", ""),
+            }
             law.append(entry)
         entry["prov"].append(prov)
         if b.get("in_force_for_duty_bearer_since"):
             entry["in_force"] = format_date(b["in_force_for_duty_bearer_since"])
+        if b.get("in_force_until"):
+            entry["until"] = format_date(b["in_force_until"])
     for entry in law:
         locs = [pinfo[p]["loc"] for p in entry["prov"] if p in pinfo and pinfo[p].get("loc")]
         if entry["kind"] == "treaty" and entry["inst"]:
@@ -279,7 +288,6 @@ def brief_context(
         else:
             entry["citation"] = "; ".join(cite_or_id(store, p) for p in entry["prov"] if p)
     appl = applicability(store, f)
-    agents = {a: lab.get(a, local(a)) for a in agents_iris}
     counter_positions = [
         fa
         for fa in facts
@@ -352,7 +360,7 @@ def brief_context(
         "explanation": f.explanation,
         "law": law,
         "applicability": appl,
-        "attribution": attribution(store, f, appl["control"], agents),
+        "legal": legal_sections(store, f),
         "facts": facts,
         "elements": elements,
         "counter_positions": counter_positions,

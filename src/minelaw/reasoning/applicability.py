@@ -260,7 +260,8 @@ class Evaluator:
         if treaty not in self.law.reciprocal:
             return {
                 "value": True,
-                "reason": "binds the state whatever its opponents' status",
+                "reason": "not a treaty of the law of armed conflict that binds only between "
+                "belligerents bound by it: it binds the state whatever its opponents' status",
                 "parties": [],
             }
         if not between:

@@ -433,7 +433,10 @@ def analyse(
             std, why = "insufficient", "no evidence either way in the knowledge base"
         elif presumed and not support:
             j = (cand.applicability.jurisdiction or {}) if cand.applicability else {}
-            std, why = LADDER[-1], f"presumed in law: {j.get('text', '')} ({j.get('authority', '')})"
+            std, why = (
+                LADDER[-1],
+                f"presumed in law: {j.get('text', '')} ({j.get('authority', '')})",
+            )
         used_sources.update({s: ctx.sources[s] for s in ev + cev if s in ctx.sources})
         results.append(
             ElementResult(

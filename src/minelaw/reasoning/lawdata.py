@@ -355,11 +355,11 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
         r["x"]: r["l"]
         for r in _rows(
             store,
-            """SELECT ?x (SAMPLE(?l0) AS ?l) WHERE {
-                 { ?x a ml:Treaty } UNION { ?x a ml:State } UNION { ?x a ml:ArmedConflict }
-                 UNION { ?x a ml:DeFactoAuthority } UNION { ?x a ml:Norm }
-                 ?x rdfs:label|skos:prefLabel ?l0 .
-                 FILTER(LANG(?l0) = "" || LANGMATCHES(LANG(?l0), "en")) } GROUP BY ?x""",
+            f"""SELECT ?x (SAMPLE(?l0) AS ?l) WHERE {{
+                 {{ ?x a ml:Treaty }} UNION {{ ?x a ml:Actor }} UNION {{ ?x a ml:ArmedConflict }}
+                 UNION {{ ?x a ml:Norm }} UNION {{ VALUES ?x {{ {place_vals} }} }}
+                 ?x skos:prefLabel|rdfs:label ?l0 .
+                 FILTER(LANG(?l0) = "" || LANGMATCHES(LANG(?l0), "en")) }} GROUP BY ?x""",
         )
     }
     return Law(

@@ -100,11 +100,15 @@ def obligation_files(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.glob("*.ttl") if not p.name.startswith("_"))
 
 
-def shapes_graph(folder: Path | None = None) -> rdflib.Graph:
-    """All compliance shapes plus the shared prefix declarations, as one rdflib graph."""
+def shapes_graph(folder: Path | None = None, only: Iterable[Path] | None = None) -> rdflib.Graph:
+    """The compliance shapes (all, or the files ``only``) plus the shared prefix declarations
+    (the ``_*.ttl`` files), as one rdflib graph."""
     folder = folder or data_dir("rules") / "obligations"
+    wanted = None if only is None else {Path(p).name for p in only}
     g = rdflib.Graph()
     for p in sorted(folder.glob("*.ttl")):
+        if wanted is not None and p.name not in wanted and not p.name.startswith("_"):
+            continue
         try:
             g.parse(p, format="turtle")
         except Exception as exc:  # rdflib raises many parser exception types
@@ -238,7 +242,10 @@ def run_pyshacl(data: rdflib.Graph, rules: Sequence[Rule]) -> set[tuple[str, str
     """The reference path: pySHACL over an rdflib copy; returns (norm, duty-bearer, territory)."""
     import pyshacl
 
-    shapes = shapes_graph(rules[0].path.parent) if rules else rdflib.Graph()
+    # only the given rules' shapes: pySHACL would otherwise run every rule on every focus node
+    shapes = (
+        shapes_graph(rules[0].path.parent, [r.path for r in rules]) if rules else rdflib.Graph()
+    )
     norm_of = {r.shape: r.norm for r in rules}
     _, report, _ = pyshacl.validate(
         data, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True
