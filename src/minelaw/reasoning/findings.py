@@ -485,9 +485,16 @@ def explain(f: Finding) -> str:
     where = lab.get(c.territory, local(c.territory))
     met = [e for e in f.elements if e.status == "met"]
     unknown = [e for e in f.elements if e.status == "unknown"]
+    app = c.applicability
+    when = c.date or "an unknown date"
+    if app is not None and app.precision == "not-after" and c.date:
+        when = f"no later than {c.date}"
+    basis = ""
+    if f.basis:
+        kinds = {b["kind"] for b in f.basis}
+        basis = " on a treaty basis" if kinds == {"treaty"} else " on a customary basis"
     parts = [
-        f"Candidate breach of {norm} by {who} in {where}, "
-        f"tested from {c.date or 'an unknown date'}.",
+        f"Candidate breach of {norm} by {who} in {where}{basis}, tested from {when}.",
         f"{len(met)} of {len(f.elements)} elements are supported by evidence"
         + (f" ({'; '.join(e.label for e in met)})" if met else "")
         + ".",
@@ -506,6 +513,14 @@ def explain(f: Finding) -> str:
     )
     if f.contested_by:
         parts.append(f"{len(f.contested_by)} claim(s) dispute the evidence.")
+    if app is not None and app.not_applied:
+        parts.append(
+            "Not relied on: "
+            + "; ".join(
+                f"{b['instrument']} ({b['applies_between']['reason']})" for b in app.not_applied
+            )
+            + "."
+        )
     return " ".join(parts)
 
 

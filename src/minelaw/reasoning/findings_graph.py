@@ -52,9 +52,20 @@ def triples(findings: Sequence[Finding]) -> list[ox.Triple]:
         add(node, _p("dutyBearer"), _n(c.duty_bearer))
         add(node, _p("norm"), _n(c.norm))
         add(node, _p("territory"), _n(c.territory))
+        app = c.applicability
         if c.date:
             add(node, _p("start"), _lit(c.date, "date"))
             add(node, _p("relevantDate"), _lit(c.date, "date"))
+        if app is not None:
+            add(node, _p("relevantDatePrecision"), _lit(app.precision))
+            if app.period_end:
+                add(node, _p("end"), _lit(app.period_end, "date"))
+            if app.jurisdiction:
+                add(node, _p("jurisdictionBasis"), _lit(app.jurisdiction["basis"]))
+            if app.attribution:
+                add(node, _p("attributionBasis"), _lit(app.attribution["basis"]))
+            if app.conflict:
+                add(node, _p("conflict"), _n(app.conflict))
         add(node, _p("standardOfProof"), _n(f"{MLV}standard-of-proof-{f.standard}"))
         add(node, _p("explanation"), _lit(f.explanation))
         for i, b in enumerate(f.basis, 1):
@@ -72,6 +83,16 @@ def triples(findings: Sequence[Finding]) -> list[ox.Triple]:
                     _p("inForceForDutyBearerSince"),
                     _lit(b["in_force_for_duty_bearer_since"], "date"),
                 )
+            if b.get("in_force_until"):
+                add(bn, _p("inForceForDutyBearerUntil"), _lit(b["in_force_until"], "date"))
+            between = b.get("applies_between") or {}
+            if between:
+                add(
+                    bn,
+                    _p("appliesBetweenParties"),
+                    _lit(str(bool(between["value"])).lower(), "boolean"),
+                )
+                add(bn, _p("applicabilityReason"), _lit(between.get("reason", "")))
         for e in f.elements:
             en = _n(f"{MLR}finding-{f.id}-{e.element.rsplit('/', 1)[-1]}")
             add(node, _p("elementAssessment"), en)
