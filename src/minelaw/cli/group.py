@@ -246,6 +246,13 @@ def _run_findings(
     help="For each finding, list the sources and claims whose removal drops it or "
     "changes its standard of proof.",
 )
+@click.option(
+    "--why-not",
+    is_flag=True,
+    help="Also list the records a rule selected but applicability set aside, with the reason "
+    "(no armed conflict, treaty not in force or not binding between the parties, no "
+    "jurisdiction, conduct not attributable...).",
+)
 @click.pass_obj
 @handle_errors
 def findings(
@@ -254,6 +261,7 @@ def findings(
     exclude_claims: tuple[str, ...],
     exclude_sources: tuple[str, ...],
     sensitivity: bool,
+    why_not: bool,
 ) -> None:
     """Run the compliance rules and print the candidate breaches.
 
@@ -266,6 +274,7 @@ def findings(
       minelaw findings
       minelaw findings --format json
       minelaw findings --exclude-source src-some-report --sensitivity
+      minelaw findings --why-not
     """
     import json
 
@@ -288,13 +297,27 @@ def findings(
         if sensitivity:
             d["sensitivity"] = sens(ctx, f)
         docs.append(d)
+    set_aside = [
+        {
+            "norm": local_id(x.trigger.norm),
+            "duty_bearer": local_id(x.trigger.duty_bearer),
+            "territory": local_id(x.trigger.territory),
+            "item": local_id(x.trigger.item),
+            "reason": x.reason,
+        }
+        for x in ctx.exclusions
+    ]
     if fmt == "json":
         from ..store.oxigraph import kb_version
 
-        out = {"kb": kb_version(store), "findings": docs}
+        out: dict[str, Any] = {"kb": kb_version(store), "findings": docs}
+        if why_not:
+            out["set_aside"] = set_aside
         click.echo(json.dumps(out, indent=1, ensure_ascii=False))
         return
     click.echo(render_findings_table(docs))
+    if why_not or not docs:
+        click.echo(render_set_aside(set_aside, full=why_not))
 
 
 @cli.command("brief")
@@ -385,6 +408,29 @@ def brief(
             exclude_claims=exclude_claims,
         )
     click.echo(f"{len(paths) - 1} brief(s) and {paths[-1].name} written to {out}")
+
+
+def local_id(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+def render_set_aside(rows: list[dict[str, str]], full: bool) -> str:
+    """The trigger rows applicability set aside, grouped by reason (what is missing for the
+    rules to apply)."""
+    if not rows:
+        return "\nNo records were set aside by applicability."
+    lines = [f"\n{len(rows)} record(s) a rule selected were set aside by applicability:"]
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for r in rows:
+        key = (r["norm"], r["duty_bearer"], r["territory"], r["reason"])
+        seen[key] = seen.get(key, 0) + 1
+    shown = list(seen.items()) if full else list(seen.items())[:10]
+    for (norm, bearer, territory, reason), n in shown:
+        times = f" ({n} records)" if n > 1 else ""
+        lines.append(f"- {norm}, {bearer}, {territory}{times}: {reason}")
+    if len(seen) > len(shown):
+        lines.append(f"... {len(seen) - len(shown)} more: run `minelaw findings --why-not`")
+    return "\n".join(lines)
 
 
 def render_findings_table(docs: list[dict[str, Any]]) -> str:
