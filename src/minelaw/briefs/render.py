@@ -226,10 +226,14 @@ def brief_context(
         m = emeta.get(e.element, {"role": "", "def": "", "auth": []})
         requirement = m["role"].endswith("requirement")
         status = {
-            ("met", False): "Met",
+            ("established", False): f"Established ({std_text(e.standard)})",
+            ("contested", False): f"Contested (reaches {std_text(e.standard)})",
+            ("alleged", False): "Alleged: supported only below any standard of proof",
             ("not_met", False): "Not met",
             ("unknown", False): "Unknown: no evidence either way",
-            ("met", True): "Not fulfilled (the evidence indicates the requirement was not met)",
+            ("established", True): f"Not fulfilled, established ({std_text(e.standard)})",
+            ("contested", True): f"Not fulfilled, contested (reaches {std_text(e.standard)})",
+            ("alleged", True): "Alleged not fulfilled: supported only below any standard of proof",
             ("not_met", True): "Fulfilled",
             ("unknown", True): "Unknown whether fulfilled: no evidence either way",
         }[(e.status, requirement)]
@@ -355,7 +359,8 @@ def brief_context(
         "standard": f.standard,
         "standard_text": std_text(f.standard),
         "weakest": {"label": weakest.label, "reason": weakest.reason} if weakest else None,
-        "met": sum(e.status == "met" for e in f.elements),
+        "met": sum(e.status == "established" for e in f.elements),
+        "alleged": [e.label for e in f.elements if e.status in ("alleged", "contested")],
         "unknown": [e.label for e in f.elements if e.status == "unknown"],
         "explanation": f.explanation,
         "law": law,

@@ -295,7 +295,7 @@ def findings(
     for f in found:
         d = f.to_json()
         if sensitivity:
-            d["sensitivity"] = sens(ctx, f)
+            d["sensitivity"] = sens(ctx, f, exclude_sources, exclude_claims)
         docs.append(d)
     set_aside = [
         {
@@ -444,7 +444,10 @@ def render_findings_table(docs: list[dict[str, Any]]) -> str:
         table.add_column(col, overflow="fold")
     for d in docs:
         els = " ".join(
-            {"met": "+", "not_met": "-", "unknown": "?"}[e["status"]] for e in d["elements"]
+            {"established": "E", "contested": "C", "alleged": "A", "not_met": "-", "unknown": "?"}[
+                e["status"]
+            ]
+            for e in d["elements"]
         )
         table.add_row(
             d["duty_bearer"]["label"] or d["duty_bearer"]["id"],
@@ -457,7 +460,8 @@ def render_findings_table(docs: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     Console(file=buf, width=160, force_terminal=False).print(table)
     text = (
-        buf.getvalue() + f"{len(docs)} candidate breaches (elements: + met, - not met, ? unknown)\n"
+        buf.getvalue() + f"{len(docs)} candidate breaches (elements: E established at a standard, "
+        "C contested, A alleged below any standard, - not met, ? unknown)\n"
     )
     for d in docs:
         if d.get("sensitivity"):

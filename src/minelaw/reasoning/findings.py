@@ -9,12 +9,13 @@ behind each element; this module fetches their sources and grades once, then
 analyses every candidate in Python, so that what-if runs (``exclude``) and the
 sensitivity analysis re-use the same data without touching the store again.
 
-The standard of proof of each element and finding is :mod:`minelaw.reasoning.standards`.
+The weighing of the evidence (origins, carriers, interest, admissions) is
+:mod:`minelaw.reasoning.evidence`; the standard of proof of each element and finding, and the
+forum standards, :mod:`minelaw.reasoning.standards`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +23,29 @@ from typing import Any
 from ..namespaces import MLR, sparql_prefixes
 from ..store.oxigraph import SparqlStore, term_value
 from .applicability import Exclusion
+from .evidence import (
+    ItemInfo,
+    SourceInfo,
+    Testimony,
+    disputed_by,
+    fetch_items,
+    fetch_sources,
+    interests,
+    origin_of,
+    testimonies,
+)
 from .rules import Candidate, ElementRule, Rule, applicable, element_items, load_rules, run_triggers
-from .standards import LADDER, SourceInfo, Threshold, _finding_standard, _standard, load_thresholds
+from .standards import (
+    LADDER,
+    SUPPORTED,
+    Thresholds,
+    against_forums,
+    finding_standard,
+    forum_standards,
+    load_thresholds,
+    reach,
+    status,
+)
 
 
 def local(iri: str) -> str:
@@ -31,20 +53,7 @@ def local(iri: str) -> str:
     return iri[len(MLR) :] if iri.startswith(MLR) else iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-# --- data fetched once per run ---------------------------------------------------------
-@dataclass
-class ItemInfo:
-    iri: str
-    is_claim: bool
-    label: str
-    date: str
-    claimant: str | None = None
-    claimant_party: str | None = None
-    against: set[str] = field(default_factory=set)
-    sources: set[str] = field(default_factory=set)
-    disputed_by: set[str] = field(default_factory=set)
-
-
+# --- helpers ---------------------------------------------------------------------------
 def _values(iris: Iterable[str]) -> str:
     return " ".join(f"<{i}>" for i in sorted(set(iris)))
 
@@ -54,119 +63,29 @@ def _q(store: SparqlStore, q: str) -> list[dict[str, str]]:
     return [{k: term_value(v) for k, v in r.items() if v is not None} for r in res.rows]
 
 
-def disputed_by(store: SparqlStore) -> dict[str, set[str]]:
-    """Every disputed resource -> the claims that dispute it or a claim supporting it.
-
-    The dispute pairs are few, so they are fetched whole and joined here (with the items as
-    a VALUES block, Oxigraph took 6 s at 10,000 incidents).
-    """
-    direct: dict[str, set[str]] = defaultdict(set)
-    for r in _q(store, "SELECT ?other ?target WHERE { ?other ml:disputes ?target }"):
-        direct[r["target"]].add(r["other"])
-    out: dict[str, set[str]] = defaultdict(set, {k: set(v) for k, v in direct.items()})
-    for r in _q(store, "SELECT ?c ?item WHERE { ?c ml:supports ?item }"):
-        if r["c"] in direct:
-            out[r["item"]] |= direct[r["c"]]
-    return out
-
-
-def fetch_items(
-    store: SparqlStore, items: set[str], disputes: dict[str, set[str]]
-) -> dict[str, ItemInfo]:
-    """What the analysis needs of each item; ``disputes`` is :func:`disputed_by`."""
-    if not items:
-        return {}
-    vals = _values(items)
-    info: dict[str, ItemInfo] = {}
-    for r in _q(
-        store,
-        f"""SELECT ?item ?claim ?label ?date ?claimant ?party WHERE {{
-              VALUES ?item {{ {vals} }}
-              BIND(EXISTS {{ ?item a ml:Claim }} AS ?claim)
-              OPTIONAL {{ ?item rdfs:label ?l1 }}
-              OPTIONAL {{ ?item skos:prefLabel ?l2 FILTER(LANGMATCHES(LANG(?l2), "en")) }}
-              BIND(COALESCE(?l1, ?l2) AS ?label)
-              OPTIONAL {{ ?item ml:date ?date }}
-              OPTIONAL {{ ?item ml:claimedOn ?date }}
-              OPTIONAL {{ ?item ml:claimant ?claimant .
-                         OPTIONAL {{ ?claimant ml:organOf* ?party .
-                                    VALUES ?pt {{ ml:State ml:DeFactoAuthority }}
-                                    ?party a ?pt }} }}
-            }}""",
-    ):
-        it = info.setdefault(
-            r["item"], ItemInfo(r["item"], r["claim"] == "true", r.get("label", ""), "")
-        )
-        it.label = it.label or r.get("label", "")
-        it.date = it.date or r.get("date", "")
-        it.claimant = it.claimant or r.get("claimant")
-        it.claimant_party = it.claimant_party or r.get("party")
-    for r in _q(
-        store,
-        f"""SELECT ?item ?src WHERE {{ VALUES ?item {{ {vals} }}
-              {{ ?item dcterms:source ?src }}
-              UNION {{ ?c ml:supports ?item ; dcterms:source ?src }} }}""",
-    ):
-        info[r["item"]].sources.add(r["src"])
-    for item, it in info.items():
-        it.disputed_by |= disputes.get(item, set())
-    for r in _q(
-        store, f"SELECT ?item ?a WHERE {{ VALUES ?item {{ {vals} }} ?item ml:against ?a }}"
-    ):
-        info[r["item"]].against.add(r["a"])
-    return info
-
-
-def fetch_sources(store: SparqlStore, sources: set[str]) -> dict[str, SourceInfo]:
-    if not sources:
-        return {}
-    out: dict[str, SourceInfo] = {}
-    for r in _q(
-        store,
-        f"""SELECT ?s ?pub ?publ ?rel ?relr ?cred ?credr ?url ?title ?int WHERE {{
-              VALUES ?s {{ {_values(sources)} }}
-              OPTIONAL {{ ?s dcterms:publisher ?pub .
-                         OPTIONAL {{ ?pub skos:prefLabel ?publ
-                                    FILTER(LANGMATCHES(LANG(?publ), "en")) }} }}
-              OPTIONAL {{ ?s ml:reliability ?r . ?r skos:notation ?rel ; ml:rank ?relr }}
-              OPTIONAL {{ ?s ml:credibility ?c . ?c skos:notation ?cred ; ml:rank ?credr }}
-              OPTIONAL {{ ?s ml:url ?url }}
-              OPTIONAL {{ ?s dcterms:title ?title }}
-              OPTIONAL {{ ?s ml:interestedParty ?int }} }}""",
-    ):
-        if r["s"] in out:
-            continue
-        out[r["s"]] = SourceInfo(
-            r["s"],
-            r.get("pub", ""),
-            r.get("publ", local(r.get("pub", ""))),
-            r.get("rel", "F"),
-            r.get("cred", "6"),
-            int(r.get("relr", 1)),
-            int(r.get("credr", 1)),
-            r.get("url", ""),
-            r.get("title", ""),
-            r.get("int"),
-        )
-    return out
-
-
 # --- analysis ------------------------------------------------------------------------
 @dataclass
 class ElementResult:
     element: str
     label: str
     order: int
-    status: str  # met | not_met | unknown
+    status: str  # established | contested | alleged | unknown | not_met
     standard: str
-    support: list[str]
+    support: list[str]  # items that prove or indicate the element
     counter: list[str]
     evidence: list[str]  # source IRIs behind the support
     counter_evidence: list[str]
     reason: str
     gap: str
-    role: str = "condition"  # "requirement": met means the requirement was NOT fulfilled
+    role: str = "condition"  # "requirement": supported means the requirement was NOT fulfilled
     context: list[str] = field(default_factory=list)  # items outside the evidence window
+    indications: list[str] = field(default_factory=list)  # support items that only indicate
+    testimony: list[Testimony] = field(default_factory=list)  # the support, by origin
+    counter_testimony: list[Testimony] = field(default_factory=list)
+
+    @property
+    def supported(self) -> bool:
+        return self.status in SUPPORTED
 
 
 @dataclass
@@ -182,6 +101,7 @@ class Finding:
     items: dict[str, ItemInfo]
     contested_by: list[str]
     explanation: str = ""
+    forums: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def evidence(self) -> list[str]:
@@ -222,6 +142,20 @@ class Finding:
                     "support": [local(i) for i in e.support],
                     "counter_evidence": [local(i) for i in e.counter],
                     "context": [local(i) for i in e.context],
+                    "indications": [local(i) for i in e.indications],
+                    "origins": [
+                        {
+                            "origin": local(t.origin),
+                            "kind": t.kind,
+                            "grade": t.grade,
+                            "carriers": [local(c) for c in t.carriers],
+                        }
+                        for t in e.testimony
+                    ],
+                    "counter_origins": [
+                        {"origin": local(t.origin), "kind": t.kind, "grade": t.grade}
+                        for t in e.counter_testimony
+                    ],
                     "reason": e.reason,
                     "gap": e.gap,
                 }
@@ -244,6 +178,10 @@ class Finding:
                 for cl in self.contested_by
             ],
             "standard_of_proof": self.standard,
+            "forum_standards": [
+                {k: v for k, v in fs.items() if k in ("forum", "standard", "level", "reached")}
+                for fs in self.forums
+            ],
             "explanation": self.explanation,
         }
 
@@ -257,10 +195,12 @@ class Context:
     element_items: dict[str, dict[tuple[str, str, str], dict[str, set[str]]]]
     items: dict[str, ItemInfo]
     sources: dict[str, SourceInfo]
-    thresholds: list[Threshold]
+    thresholds: Thresholds
     labels: dict[str, str]
     element_meta: dict[str, tuple[str, int, str]]
     exclusions: list[Exclusion] = field(default_factory=list)
+    party_of: dict[str, set[str]] = field(default_factory=dict)  # origin -> parties
+    forums: list[dict[str, str]] = field(default_factory=list)
 
 
 def collect(
@@ -292,6 +232,15 @@ def collect(
     extra = {o for it in items.values() for o in it.disputed_by} - set(items)
     items.update(fetch_items(store, extra, disputes))
     sources = fetch_sources(store, {s for it in items.values() for s in it.sources})
+    # the republished originals, so that a republication counts with its original
+    originals = {s.republication_of for s in sources.values() if s.republication_of}
+    sources.update(fetch_sources(store, originals - set(sources)))
+    origins = {
+        origin_of(src, given, sources, it.claimants if it.is_claim else set())
+        for it in items.values()
+        for given, sid in it.testimony
+        if (src := sources.get(sid)) is not None
+    }
     labels = _labels(store, cands, items)
     meta = _element_meta(store, rules)
     labels.update({e: m[0] for e, m in meta.items()})
@@ -305,6 +254,8 @@ def collect(
         labels,
         meta,
         exclusions,
+        interests(store, origins),
+        forum_standards(store),
     )
 
 
@@ -352,6 +303,7 @@ def analyse(
     results: list[ElementResult] = []
     contested: set[str] = set()
     used_sources: dict[str, SourceInfo] = {}
+    app = cand.applicability
 
     def usable(item: str) -> bool:
         it = ctx.items.get(item)
@@ -359,21 +311,7 @@ def analyse(
             return False
         return bool(it.sources - exclude_sources)
 
-    def interested_sources(item: str) -> set[str]:
-        it = ctx.items[item]
-        srcs = it.sources - exclude_sources
-        against_other = it.is_claim and it.claimant_party not in (None, cand.duty_bearer)
-        return {
-            s
-            for s in srcs
-            if against_other
-            or (
-                ctx.sources.get(s) is not None
-                and ctx.sources[s].interested_party not in (None, cand.duty_bearer)
-            )
-        }
-
-    end = cand.applicability.period_end if cand.applicability else None
+    end = app.period_end if app else None
 
     def in_window(item: str, er: ElementRule, counter: bool = False) -> bool:
         """Inside the finding's period, as the element rule's evidence window says
@@ -385,13 +323,30 @@ def analyse(
             return False
         return counter or er.window != "period" or not cand.date or d >= cand.date
 
+    def weigh(items: Sequence[str], against: bool = True) -> list[Testimony]:
+        return testimonies(
+            items,
+            ctx.items,
+            ctx.sources,
+            ctx.party_of,
+            cand.duty_bearer,
+            exclude_sources,
+            against_duty_bearer=against,
+        )
+
     for er in rule.elements:
         found = ctx.element_items[rule.norm].get(
-            (cand.duty_bearer, cand.territory, er.element), {"support": set(), "refute": set()}
+            (cand.duty_bearer, cand.territory, er.element),
+            {"support": set(), "refute": set(), "indicate": set()},
         )
-        usable_support = sorted(i for i in found["support"] if usable(i))
-        support = [i for i in usable_support if in_window(i, er)]
-        context = [i for i in usable_support if i not in support]
+        proof_all = sorted(i for i in found["support"] if usable(i))
+        ind_all = sorted(
+            i for i in found.get("indicate", set()) if usable(i) and i not in proof_all
+        )
+        proof = [i for i in proof_all if in_window(i, er)]
+        indications = [i for i in ind_all if in_window(i, er)]
+        support = sorted(set(proof) | set(indications))
+        context = [i for i in proof_all + ind_all if i not in support]
         counter_items = {i for i in found["refute"] if usable(i) and in_window(i, er, True)}
         for i in support:
             counter_items |= {d for d in ctx.items[i].disputed_by if usable(d)}
@@ -399,51 +354,55 @@ def analyse(
         contested |= {c for c in counter if ctx.items[c].is_claim}
         ev = sorted({s for i in support for s in ctx.items[i].sources - exclude_sources})
         cev = sorted({s for i in counter for s in ctx.items[i].sources - exclude_sources})
-        interested = {s for i in support for s in interested_sources(i)}
-        # a source counts as interested only if it is interested for every item it supports
-        interested -= {
-            s for i in support for s in ctx.items[i].sources if s not in interested_sources(i)
-        }
         if er.trigger and not support:
             return None
+        t_proof, t_ind = weigh(proof), weigh(indications)
+        t_counter = weigh(counter, against=False)
         presumed = (
             er.presumed_by_jurisdiction
-            and cand.applicability is not None
-            and (cand.applicability.jurisdiction or {}).get("basis") == "own-territory"
+            and app is not None
+            and (app.jurisdiction or {}).get("basis") == "own-territory"
         )
-        if support or (presumed and not counter):
-            status = "met"
-        elif counter:
-            status = "not_met"
-        else:
-            status = "unknown"
-        label, order, role = ctx.element_meta.get(er.element, (local(er.element), 0, "condition"))
-        if status == "not_met" and role != "requirement":
-            return None  # a condition of the breach is shown not to hold
-        infos = [ctx.sources[s] for s in ev if s in ctx.sources]
-        std, why = _standard(
-            infos, interested, [ctx.sources[s] for s in cev if s in ctx.sources], ctx.thresholds
-        )
+        std, why = reach(t_proof, t_counter, ctx.thresholds)
+        if t_ind:
+            ind_std, ind_why = reach(t_ind, t_counter, ctx.thresholds)
+            if LADDER.index(ind_std) > LADDER.index(er.indication_max):
+                ind_std = er.indication_max
+                ind_why = (
+                    f"indications reach at most {er.indication_max.replace('_', ' ')}: "
+                    f"{er.indication_note}"
+                )
+            if LADDER.index(ind_std) > LADDER.index(std) or not t_proof:
+                std, why = ind_std, ind_why
         if er.max_standard and LADDER.index(std) > LADDER.index(er.max_standard):
             std, why = (
                 er.max_standard,
                 f"capped at {er.max_standard.replace('_', ' ')}: {er.cap_note}",
             )
-        if status == "unknown":
-            std, why = "insufficient", "no evidence either way in the knowledge base"
-        elif presumed and not support:
-            j = (cand.applicability.jurisdiction or {}) if cand.applicability else {}
+        state = status(std, bool(support), t_counter)
+        if presumed and not support and state in ("unknown", "alleged"):
+            state = "established"
+            j = (app.jurisdiction or {}) if app else {}
             std, why = (
                 LADDER[-1],
                 f"presumed in law: {j.get('text', '')} ({j.get('authority', '')})",
             )
+        elif state == "unknown":
+            std, why = "insufficient", "no evidence either way in the knowledge base"
+            if t_counter:
+                why = (
+                    "only the duty-bearer's own denial, which is interested: no evidence either way"
+                )
+        label, order, role = ctx.element_meta.get(er.element, (local(er.element), 0, "condition"))
+        if state == "not_met" and role != "requirement":
+            return None  # a condition of the breach is shown not to hold
         used_sources.update({s: ctx.sources[s] for s in ev + cev if s in ctx.sources})
         results.append(
             ElementResult(
                 er.element,
                 label,
                 order,
-                status,
+                state,
                 std,
                 support,
                 counter,
@@ -453,10 +412,13 @@ def analyse(
                 er.gap,
                 role,
                 context,
+                indications,
+                t_proof + t_ind,
+                t_counter,
             )
         )
     results.sort(key=lambda e: (e.order, e.element))
-    standard = _finding_standard(results)
+    standard = finding_standard(results)
     if standard is None:
         return None
     fid = f"{local(cand.norm)}--{local(cand.duty_bearer)}--{local(cand.territory)}"
@@ -466,11 +428,12 @@ def analyse(
         rule,
         results,
         standard,
-        cand.applicability.basis if cand.applicability else [],
+        app.basis if app else [],
         ctx.labels,
         used_sources,
         ctx.items,
         sorted(contested),
+        forums=against_forums(standard, ctx.forums),
     )
     f.explanation = explain(f)
     return f
@@ -483,7 +446,8 @@ def explain(f: Finding) -> str:
     norm = f"{lab.get(c.norm, local(c.norm))} ({local(c.norm)})"
     who = lab.get(c.duty_bearer, local(c.duty_bearer))
     where = lab.get(c.territory, local(c.territory))
-    met = [e for e in f.elements if e.status == "met"]
+    met = [e for e in f.elements if e.status == "established"]
+    alleged = [e for e in f.elements if e.status in ("alleged", "contested")]
     unknown = [e for e in f.elements if e.status == "unknown"]
     app = c.applicability
     when = c.date or "an unknown date"
@@ -495,10 +459,16 @@ def explain(f: Finding) -> str:
         basis = " on a treaty basis" if kinds == {"treaty"} else " on a customary basis"
     parts = [
         f"Candidate breach of {norm} by {who} in {where}{basis}, tested from {when}.",
-        f"{len(met)} of {len(f.elements)} elements are supported by evidence"
+        f"{len(met)} of {len(f.elements)} elements are established at a standard of proof"
         + (f" ({'; '.join(e.label for e in met)})" if met else "")
         + ".",
     ]
+    if alleged:
+        parts.append(
+            "Alleged or contested only: "
+            + "; ".join(f"{e.label} ({e.status})" for e in alleged)
+            + "."
+        )
     if unknown:
         parts.append("No evidence either way for: " + "; ".join(e.label for e in unknown) + ".")
     weakest = min(f.elements, key=lambda e: LADDER.index(e.standard), default=None)
@@ -554,14 +524,25 @@ def what_if(
     exclude_claims: Iterable[str] = (),
 ) -> list[tuple[str, str, str | None]]:
     """Each source and claim whose removal (on top of the given exclusions) drops the finding
-    or changes its standard: ``(kind, iri, standard without it)``, None when it drops."""
+    or changes its standard: ``(kind, iri, standard without it)``, None when it drops.
+
+    Tries every source and claim the finding rests on, its support and its counter-evidence
+    alike (removing a disputing source can raise a standard), each re-run in full."""
     base_s, base_c = _iris(exclude_sources), _iris(exclude_claims)
     claims = sorted(
-        {i for e in finding.elements for i in e.support if ctx.items[i].is_claim}
+        {
+            i
+            for e in finding.elements
+            for i in e.support + e.counter
+            if i in ctx.items and ctx.items[i].is_claim
+        }
         | set(finding.contested_by)
     )
+    sources = sorted(
+        {s for e in finding.elements for s in e.evidence + e.counter_evidence} - base_s
+    )
     out: list[tuple[str, str, str | None]] = []
-    for kind, iri in [("source", s) for s in finding.evidence] + [("claim", c) for c in claims]:
+    for kind, iri in [("source", s) for s in sources] + [("claim", c) for c in claims]:
         xs = base_s | ({iri} if kind == "source" else set())
         xc = base_c | ({iri} if kind == "claim" else set())
         g = analyse(ctx, finding.candidate, finding.rule, xs, xc)
@@ -570,10 +551,16 @@ def what_if(
     return out
 
 
-def sensitivity(ctx: Context, finding: Finding) -> list[dict[str, str]]:
-    """Which single source or claim, if removed, drops a finding or changes its standard."""
+def sensitivity(
+    ctx: Context,
+    finding: Finding,
+    exclude_sources: Iterable[str] = (),
+    exclude_claims: Iterable[str] = (),
+) -> list[dict[str, str]]:
+    """Which single source or claim, if removed on top of the run's exclusions, drops a finding
+    or changes its standard."""
     out = []
-    for kind, iri, standard in what_if(ctx, finding):
+    for kind, iri, standard in what_if(ctx, finding, exclude_sources, exclude_claims):
         if standard is None:
             effect = "drops the finding"
         elif LADDER.index(standard) < LADDER.index(finding.standard):

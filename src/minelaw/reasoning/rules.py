@@ -60,6 +60,9 @@ class ElementRule:
     cap_note: str = ""
     window: str = "any"  # evidence window: period | before-end | any
     presumed_by_jurisdiction: bool = False
+    indication: str | None = None  # items that only indicate the element
+    indication_max: str = "reasonable_grounds"
+    indication_note: str = ""
 
 
 @dataclass
@@ -134,9 +137,11 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
             for er in g.objects(shape, MLNS.elementRule):
                 el = g.value(er, MLNS.forElement)
                 sup = g.value(er, MLNS.supportPattern)
-                if el is None or sup is None:
+                if el is None or (sup is None and g.value(er, MLNS.indicationPattern) is None):
                     raise InputError(
-                        "ml:elementRule needs ml:forElement and ml:supportPattern", path=str(path)
+                        "ml:elementRule needs ml:forElement and ml:supportPattern (or "
+                        "ml:indicationPattern)",
+                        path=str(path),
                     )
                 ref = g.value(er, MLNS.refutePattern)
                 trig = g.value(er, MLNS.trigger)
@@ -145,10 +150,13 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                 cap_note = g.value(er, MLNS.capNote)
                 window = g.value(er, MLNS.evidenceWindow)
                 presumed = g.value(er, MLNS.presumedByJurisdiction)
+                ind = g.value(er, MLNS.indicationPattern)
+                ind_max = g.value(er, MLNS.indicationMax)
+                ind_note = g.value(er, MLNS.indicationNote)
                 elements.append(
                     ElementRule(
                         str(el),
-                        str(sup),
+                        str(sup) if sup is not None else "",
                         str(ref) if ref is not None else None,
                         trig is not None and str(trig).lower() in ("true", "1"),
                         str(gap) if gap is not None else "",
@@ -158,6 +166,11 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                         if window is not None
                         else "any",
                         presumed is not None and str(presumed).lower() in ("true", "1"),
+                        str(ind) if ind is not None else None,
+                        str(ind_max).rsplit("standard-of-proof-", 1)[-1]
+                        if ind_max is not None
+                        else "reasonable_grounds",
+                        str(ind_note) if ind_note is not None else "",
                     )
                 )
             elements.sort(key=lambda e: e.element)
@@ -285,13 +298,17 @@ def element_items(
     so the number of queries does not grow with the number of candidates.
     """
     out: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(
-        lambda: {"support": set(), "refute": set()}
+        lambda: {"support": set(), "refute": set(), "indicate": set()}
     )
     if not cands:
         return out
     values = _values_block(cands)
     for er in rule.elements:
-        for polarity, pattern in (("support", er.support), ("refute", er.refute)):
+        for polarity, pattern in (
+            ("support", er.support),
+            ("refute", er.refute),
+            ("indicate", er.indication),
+        ):
             if not pattern:
                 continue
             q = (
