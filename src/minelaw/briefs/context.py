@@ -345,23 +345,43 @@ def ctx_thresholds(store: Any, ctx: Context | None) -> list[dict[str, Any]]:
     return out
 
 
-def arithmetic(f: Finding, evidence: list[str], thresholds: list[dict[str, Any]]) -> list[str]:
-    """Per threshold: how many independent publishers meet its grade floor."""
+def arithmetic(e: Any, thresholds: list[dict[str, Any]]) -> list[str]:
+    """Per threshold: how many independent origins (independent bodies and admissions against
+    interest) are carried by a source meeting its grade floor."""
+    counted = [t for t in e.testimony if t.kind in ("independent", "admission")]
     out = []
     for t in thresholds:
         if not t["min_sources"]:
             continue
-        pubs = {
-            f.sources[s].publisher or s
-            for s in evidence
-            if s in f.sources
-            and f.sources[s].rel_rank >= t["rel_rank"]
-            and f.sources[s].cred_rank >= t["cred_rank"]
+        origins = {
+            x.origin
+            for x in counted
+            if x.rel_rank >= t["rel_rank"] and x.cred_rank >= t["cred_rank"]
         }
         out.append(
-            f"{t['text']}: {len(pubs)} qualifying publisher{'s' if len(pubs) != 1 else ''} "
-            f"({t['min_sources']} needed)"
+            f"{t['text']}: {len(origins)} qualifying independent origin"
+            f"{'s' if len(origins) != 1 else ''} ({t['min_sources']} needed)"
         )
+    return out
+
+
+KIND_TEXT = {
+    "independent": "independent",
+    "admission": "an admission against its own interest",
+    "interested": "interested: speaks for another party, counts as no independent source",
+    "self-serving": "the duty-bearer's own denial: interested, blocks no standard",
+}
+
+
+def origins_text(testimony: Sequence[Any], labels: dict[str, str]) -> list[str]:
+    """Who made each statement behind an element, how it is counted, and what carries it."""
+    out = []
+    for t in testimony:
+        who = labels.get(t.origin, local(t.origin))
+        carriers = ", ".join(dict.fromkeys(local(c) for c in t.carriers))
+        court = "; a court's own finding" if t.court else ""
+        kind = KIND_TEXT.get(t.kind, t.kind)
+        out.append(f"{who} ({kind}{court}; carried by {carriers}, best grade {t.grade})")
     return out
 
 

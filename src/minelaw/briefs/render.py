@@ -46,6 +46,7 @@ from .context import (
     join_pinpoints,
     labels_of,
     map_pin,
+    origins_text,
     provisions,
     select,
     sensitivity,
@@ -220,6 +221,10 @@ def brief_context(
             }
         )
     # elements
+    origin_labels = labels_of(
+        store,
+        {t.origin for e in f.elements for t in e.testimony + e.counter_testimony if t.origin},
+    )
     elements = []
     pinfo_all = provisions(store, {a for m in emeta.values() for a in m["auth"]})
     for e in f.elements:
@@ -260,7 +265,10 @@ def brief_context(
                     for s in sorted(e.evidence, key=lambda s: source_no.get(s, 0))
                     if s in f.sources
                 ],
-                "arithmetic": arithmetic(f, e.evidence, ctx_thresholds(store, ctx)),
+                "arithmetic": arithmetic(e, ctx_thresholds(store, ctx)),
+                "origins": origins_text(e.testimony, origin_labels),
+                "counter_origins": origins_text(e.counter_testimony, origin_labels),
+                "context": [local(i) for i in e.context],
             }
         )
     # applicable law: one entry per instrument, its provisions as pinpoints
@@ -374,6 +382,7 @@ def brief_context(
         "sources": sources,
         "bibliography": sorted(sources, key=lambda s: (s["publisher"].lower(), s["title"])),
         "thresholds": thresholds,
+        "forums": f.forums,
         "excluded": {"sources": list(exclude_sources), "claims": list(exclude_claims)},
         "timeline_svg": fig_t,
         "map_svg": fig_m,

@@ -325,7 +325,9 @@ def testimonies(
                 courts[o] = it.found_by
     out = []
     for o, srcs in by_origin.items():
-        srcs.sort(key=lambda s: (-s.rel_rank, -s.cred_rank, s.iri))
+        srcs = sorted(
+            {s.iri: s for s in srcs}.values(), key=lambda s: (-s.rel_rank, -s.cred_rank, s.iri)
+        )
         best = srcs[0]
         parties = party_of.get(o, set())
         if against_duty_bearer:
