@@ -179,7 +179,11 @@ class Finding:
             ],
             "standard_of_proof": self.standard,
             "forum_standards": [
-                {k: v for k, v in fs.items() if k in ("forum", "standard", "level", "reached")}
+                {
+                    k: v
+                    for k, v in fs.items()
+                    if k in ("id", "forum", "standard", "level", "reached")
+                }
                 for fs in self.forums
             ],
             "explanation": self.explanation,
