@@ -113,3 +113,34 @@ def test_sensitivity_tries_counter_evidence_and_tells_the_truth(tmp_path: Path, 
         assert "src-survey" in effects
     else:
         assert "src-survey" not in effects
+
+
+def test_findings_compare_reports_the_elements_that_moved(tmp_path: Path) -> None:
+    """`minelaw findings --compare BEFORE.json` names the finding and the element whose status
+    and standard changed (EV-006 without the independent counter-evidence)."""
+    import json
+    import subprocess
+    import sys
+
+    kb = _kb(ROOT / "tests" / "evidence" / "EV-006.ttl", tmp_path)
+    env = {**__import__("os").environ, "MINELAW_CACHE": str(tmp_path / "cache")}
+    run = [sys.executable, "-m", "minelaw", "--kb", str(kb), "findings"]
+    before = subprocess.run([*run, "--format", "json"], capture_output=True, text=True, env=env)
+    assert before.returncode == 0, before.stderr
+    (tmp_path / "before.json").write_text(before.stdout)
+    after = subprocess.run(
+        [*run, "--exclude-source", "src-survey", "--compare", str(tmp_path / "before.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert after.returncode == 0, after.stderr
+    fid = next(d["id"] for d in json.loads(before.stdout)["findings"] if "CIHL-R83" in d["id"])
+    tail = after.stdout.split("Since ", 1)[1]
+    assert f"~ unchanged {fid}" in tail
+    assert "CIHL-R83-e1" in tail
+    assert "contested (reasonable_grounds) -> established (balance_of_probabilities)" in tail
+    bad = subprocess.run(
+        [*run, "--compare", str(kb / "world.ttl")], capture_output=True, text=True, env=env
+    )
+    assert bad.returncode == 2 and "is not the output of" in bad.stderr

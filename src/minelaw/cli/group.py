@@ -247,6 +247,14 @@ def _run_findings(
     "changes its standard of proof.",
 )
 @click.option(
+    "--compare",
+    "compare_with",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="BEFORE.json",
+    help="Also list the findings created, dropped or re-graded since an earlier "
+    "`minelaw findings --format json` saved in BEFORE.json, and the elements that changed.",
+)
+@click.option(
     "--why-not",
     is_flag=True,
     help="Also list the records a rule selected but applicability set aside, with the reason "
@@ -262,6 +270,7 @@ def findings(
     exclude_sources: tuple[str, ...],
     sensitivity: bool,
     why_not: bool,
+    compare_with: Path | None,
 ) -> None:
     """Run the compliance rules and print the candidate breaches.
 
@@ -275,6 +284,8 @@ def findings(
       minelaw findings --format json
       minelaw findings --exclude-source src-some-report --sensitivity
       minelaw findings --why-not
+      minelaw findings --format json > before.json   # ... add evidence, then:
+      minelaw findings --compare before.json
     """
     import json
 
@@ -313,11 +324,28 @@ def findings(
         out: dict[str, Any] = {"kb": kb_version(store), "findings": docs}
         if why_not:
             out["set_aside"] = set_aside
+        if compare_with is not None:
+            from ..reasoning.compare import diff
+
+            before_docs = json.loads(compare_with.read_text(encoding="utf-8")).get("findings", [])
+            out["changes"] = diff(before_docs, docs)
         click.echo(json.dumps(out, indent=1, ensure_ascii=False))
         return
     click.echo(render_findings_table(docs))
     if why_not or not docs:
         click.echo(render_set_aside(set_aside, full=why_not))
+    if compare_with is not None:
+        from ..reasoning.compare import diff
+        from ..reasoning.compare import render as render_diff
+
+        try:
+            before = json.loads(compare_with.read_text(encoding="utf-8"))["findings"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(
+                f"{compare_with} is not the output of `minelaw findings --format json`: {exc}",
+                path=str(compare_with),
+            ) from exc
+        click.echo("\nSince " + str(compare_with) + ":\n" + render_diff(diff(before, docs)))
 
 
 @cli.command("brief")
@@ -418,7 +446,14 @@ def render_set_aside(rows: list[dict[str, str]], full: bool) -> str:
     """The trigger rows applicability set aside, grouped by reason (what is missing for the
     rules to apply)."""
     if not rows:
-        return "\nNo records were set aside by applicability."
+        return (
+            "\nNo records were set aside by applicability, and no rule found conduct to test: "
+            "the rules look for layings of mines (ml:MineLaying) or claims that a party laid "
+            "them, mine incidents in a place within a state's territory or control, records "
+            "handed over, and for the law of armed conflict a conflict (ml:ArmedConflict with "
+            "its parties, ml:start and a classification). Run `minelaw check` to see what the "
+            "knowledge base holds."
+        )
     lines = [f"\n{len(rows)} record(s) a rule selected were set aside by applicability:"]
     seen: dict[tuple[str, str, str, str], int] = {}
     for r in rows:
@@ -440,7 +475,7 @@ def render_findings_table(docs: list[dict[str, Any]]) -> str:
     from rich.table import Table
 
     table = Table()
-    for col in ("duty-bearer", "norm", "territory", "from", "elements", "standard"):
+    for col in ("id", "duty-bearer", "territory", "from", "elements", "standard"):
         table.add_column(col, overflow="fold")
     for d in docs:
         els = " ".join(
@@ -450,8 +485,8 @@ def render_findings_table(docs: list[dict[str, Any]]) -> str:
             for e in d["elements"]
         )
         table.add_row(
+            d["id"],
             d["duty_bearer"]["label"] or d["duty_bearer"]["id"],
-            d["norm"]["id"],
             d["territory"]["label"] or d["territory"]["id"],
             d["period"]["start"] or "",
             els,
