@@ -86,12 +86,16 @@ def test_json_contract(run_cli, tmp_path: Path) -> None:  # type: ignore[no-unty
         assert set(f) >= CONTRACT
         assert set(f["norm"]) >= {"id", "label"} and set(f["duty_bearer"]) >= {"id", "label"}
         assert set(f["period"]) == {"start", "end"}
+        assert set(f["relevant_date"]) >= {"date", "precision"}
+        assert set(f["applicability"]) >= {"jurisdiction", "attribution", "occupation"}
+        for fs in f["forum_standards"]:
+            assert set(fs) >= {"forum", "standard", "level", "reached"}
         for b in f["legal_basis"]:
             assert set(b) >= {"kind", "instrument", "provision", "in_force_for_duty_bearer_since"}
             assert b["kind"] in ("treaty", "custom")
         for e in f["elements"]:
             assert set(e) >= {"id", "label", "status", "evidence"}
-            assert e["status"] in ("met", "not_met", "unknown")
+            assert e["status"] in ("established", "contested", "alleged", "not_met", "unknown")
         for ev in f["evidence"]:
             assert set(ev) >= {"id", "publisher", "grade", "url"}
         for c in f["contested_by"]:
