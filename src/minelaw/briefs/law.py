@@ -76,7 +76,7 @@ def _participations(
               VALUES ?st {{ {values_of(parties)} }} VALUES ?t {{ {values_of(treaties)} }}
               ?p ml:participant ?st ; ml:treaty ?t ; ml:inForceFrom ?since .
               OPTIONAL {{ ?p ml:inForceUntil ?until }} OPTIONAL {{ ?p ml:act ?act }}
-              FILTER(?since <= "{date}"^^xsd:date
+              FILTER(!(?since > "{date}"^^xsd:date)
                      && (!BOUND(?until) || ?until >= "{date}"^^xsd:date)) }}""",
     ):
         out.setdefault((r["st"], r["t"]), r)

@@ -126,7 +126,7 @@ def fetch_items(
         store,
         f"""SELECT ?item ?claim ?label ?date ?claimant ?party ?found ?before WHERE {{
               VALUES ?item {{ {vals} }}
-              BIND(EXISTS {{ ?item a ml:Claim }} AS ?claim)
+              BIND(STRDT(IF(EXISTS {{ ?item a ml:Claim }}, "true", "false"), xsd:boolean) AS ?claim)
               OPTIONAL {{ ?item rdfs:label ?l1 }}
               OPTIONAL {{ ?item skos:prefLabel ?l2 FILTER(LANGMATCHES(LANG(?l2), "en")) }}
               BIND(COALESCE(?l1, ?l2) AS ?label)
@@ -138,7 +138,7 @@ def fetch_items(
                          OPTIONAL {{ ?claimant ml:organOf* ?party .
                                     VALUES ?pt {{ ml:State ml:DeFactoAuthority }}
                                     ?party a ?pt }} }}
-            }}""",
+            }} ORDER BY ?item ?claimant ?party""",
     ):
         it = info.setdefault(
             r["item"], ItemInfo(r["item"], r["claim"] == "true", r.get("label", ""), "")
