@@ -348,6 +348,11 @@ def analyse(
             i for i in found.get("indicate", set()) if usable(i) and i not in proof_all
         )
         proof = [i for i in proof_all if in_window(i, er)]
+        if er.from_triggers and app is not None:
+            # the conduct this finding is about: the trigger rows that passed applicability
+            # (the same actor's layings at other times are context, not support)
+            own = set(app.triggers)
+            proof = [i for i in proof if i in own]
         indications = [i for i in ind_all if in_window(i, er)]
         support = sorted(set(proof) | set(indications))
         context = [i for i in proof_all + ind_all if i not in support]

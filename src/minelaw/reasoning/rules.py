@@ -63,6 +63,7 @@ class ElementRule:
     indication: str | None = None  # items that only indicate the element
     indication_max: str = "reasonable_grounds"
     indication_note: str = ""
+    from_triggers: bool = False  # only the finding's own trigger items support it
 
 
 @dataclass
@@ -153,6 +154,7 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                 ind = g.value(er, MLNS.indicationPattern)
                 ind_max = g.value(er, MLNS.indicationMax)
                 ind_note = g.value(er, MLNS.indicationNote)
+                from_triggers = g.value(er, MLNS.supportFromTriggers)
                 elements.append(
                     ElementRule(
                         str(el),
@@ -171,6 +173,7 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                         if ind_max is not None
                         else "reasonable_grounds",
                         str(ind_note) if ind_note is not None else "",
+                        from_triggers is not None and str(from_triggers).lower() in ("true", "1"),
                     )
                 )
             elements.sort(key=lambda e: e.element)
@@ -281,11 +284,10 @@ def _values_block(cands: Iterable[Candidate]) -> str:
         e = c.applicability.period_end if c.applicability else None
         return f'"{e}"^^xsd:date' if e else "UNDEF"
 
-    rows = " ".join(
-        f'(<{c.duty_bearer}> <{c.territory}> "{c.date}"^^xsd:date {end(c)})'
-        for c in cands
-        if c.date
-    )
+    def date(c: Candidate) -> str:
+        return f'"{c.date}"^^xsd:date' if c.date else "UNDEF"  # an undated candidate stays
+
+    rows = " ".join(f"(<{c.duty_bearer}> <{c.territory}> {date(c)} {end(c)})" for c in cands)
     return f"VALUES (?this ?territory ?date ?end) {{ {rows} }}"
 
 
