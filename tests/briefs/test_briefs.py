@@ -1,4 +1,6 @@
-"""Case briefs (minelaw.briefs): golden Markdown and HTML, PDF text, escaping, the CLI.
+"""Case briefs (minelaw.briefs): golden Markdown and HTML, PDF text, the CLI.
+
+Escaping of untrusted text is tested in test_escaping.py.
 
 The briefs are rendered from the fictional world of the rule tests
 (tests/rules/_world.ttl plus a few cases), not from the case KB, so that the
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -113,31 +114,6 @@ def test_brief_content(world) -> None:  # type: ignore[no-untyped-def]
     assert [t["level"] for t in b["thresholds"]][-1] == "clear_and_convincing"
     assert b["map_svg"].startswith("<svg") and b["timeline_svg"].startswith("<svg")
     assert b["coordinates_approximate"]
-
-
-def test_html_escapes_untrusted_text(tmp_path: Path) -> None:
-    from minelaw.briefs.render import render
-    from minelaw.reasoning.findings import collect, compute
-    from minelaw.store.cache import open_kb
-
-    evil = "<script>alert('x')</script><b>bold</b> & [link](javascript:alert(1))"
-    kb = make_kb(
-        tmp_path / "kb",
-        ["CIHL-R83-004.ttl"],
-        ("Qaland's forces laid mines in Southville while withdrawing.", evil),
-    )
-    store = open_kb(kb)
-    ctx = collect(store)
-    (f,) = [f for f in compute(store, ctx=ctx) if f.id.startswith("CIHL-R83--")]
-    html = render(f, store, "html", ctx, **FIXED)
-    assert isinstance(html, str)
-    assert "<script" not in html and "<b>bold" not in html
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt; &amp;" in html
-    md = render(f, store, "md", ctx, **FIXED)
-    assert isinstance(md, str)
-    # every markup character of the claim is backslash-escaped (inert in CommonMark)
-    assert not re.search(r"(?<!\\)[<>]", md.split("## 5. Facts")[1].split("## 6.")[0])
-    assert "\\<script\\>" in md and "\\](javascript" in md
 
 
 def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
