@@ -139,12 +139,17 @@ def validate(
     *,
     restricted: bool = False,
     files: Sequence[Path] = (),
+    public_only: bool = False,
 ) -> None:
-    """Check every readable submission; problems are appended to each one."""
+    """Check every readable submission; problems are appended to each one.
+
+    ``public_only`` answers every question about the KB from its public graphs alone
+    (the web UI's anonymous uploads).
+    """
     readable = [s for s in subs if s.error is None]
     if not readable:
         return
-    ctx = KbContext(store, restricted)
+    ctx = KbContext(store, restricted and not public_only, public_only)
     owner: dict[str, Submission] = {}
     for s in readable:
         for iri in s.defined():

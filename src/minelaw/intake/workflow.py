@@ -117,15 +117,24 @@ def run_validate(
     restricted: bool = False,
     files: Sequence[Path] = (),
     store: EmbeddedStore | None = None,
+    public_only: bool = False,
 ) -> list[Submission]:
-    """Read and validate; writes nothing."""
+    """Read and validate; writes nothing.
+
+    ``public_only``: check against the public graphs only (the web UI's anonymous
+    uploads); the command line sees the whole KB, restricted entries included.
+    """
     subs = [read_submission(p, kind) for p in paths]
     for f in files:
         if not f.is_file():
             raise UsageError(f"--file {f}: no such file")
     if any(s.error is None for s in subs):
         validate(
-            subs, store or open_kb(kb, include_restricted=True), restricted=restricted, files=files
+            subs,
+            store or open_kb(kb, include_restricted=True),
+            restricted=restricted,
+            files=files,
+            public_only=public_only,
         )
     return subs
 
