@@ -44,11 +44,15 @@ LIGHT_LIMIT = 1000
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # strings (long and short), IRIs, comments, and backslash escapes in prefixed names
 # (PN_LOCAL_ESC: ``ml:x\'`` is a name, not the start of a string)
-_SKIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*|\\.',
-    re.DOTALL,
+# possessive repeats (Python 3.11+): a 10 MB string needs no backtracking memory
+_SKIP_PATTERN = (
+    r'"""[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""'
+    r"|'''[^'\\]*+(?:(?:\\.|'(?!''))[^'\\]*+)*+'''"
+    r'|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"'
+    r"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'"
+    r'|<[^<>"{}|^`\\\s]*+>|#[^\n]*+|\\.'
 )
+_SKIP = re.compile(_SKIP_PATTERN, re.DOTALL)
 _PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)", re.IGNORECASE)
 _UPDATE_START = re.compile(
     r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE
