@@ -104,7 +104,7 @@ def _types(triples: Iterable[ox.Triple], supers: dict[str, set[str]]) -> dict[st
     out: dict[str, set[str]] = {}
     for t in triples:
         if t.predicate.value == RDF_TYPE and isinstance(t.subject, ox.NamedNode):
-            todo = [t.object.value]
+            todo = [str(getattr(t.object, "value", t.object))]
             seen = out.setdefault(t.subject.value, set())
             while todo:
                 c = todo.pop()
@@ -197,14 +197,14 @@ def _pyshacl(data: Any, focus: list[str]) -> list[Violation]:
 
     shapes, _ = entry_shapes()
 
-    class FocusedValidator(pyshacl.Validator):  # type: ignore[misc]
+    class FocusedValidator(pyshacl.Validator):
         """pySHACL tests every target against the focus-node *list*: quadratic (14 million
         comparisons for 1,000 rows).  The same nodes as a set make it linear."""
 
         def make_executor(self) -> Any:
             executor = super().make_executor()
             if executor.focus_nodes:
-                executor.focus_nodes = set(executor.focus_nodes)
+                executor.focus_nodes = set(executor.focus_nodes)  # type: ignore[assignment]
             return executor
 
     validator = FocusedValidator(
