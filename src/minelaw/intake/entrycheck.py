@@ -137,8 +137,25 @@ class Submission:
         )
 
 
-# --- the knowledge-base context -------------------------------------------------------------------
 # --- validation -----------------------------------------------------------------------------
+@dataclass
+class Amendment:
+    """What makes a submission an amendment (``minelaw amend``): why, and what it withdraws.
+
+    ``retract`` holds the statements to withdraw (read like an entry, from ``--retract``);
+    after validation ``amended`` maps each existing resource the amendment touches to the
+    graphs (files) that described it, and ``retracted`` lists the statements found.
+    """
+
+    reason: str
+    retract: Submission | None = None
+    amended: dict[str, set[str]] = field(default_factory=dict)
+    retracted: list[ox.Triple] = field(default_factory=list)
+
+
+AMEND_HINT = "use `minelaw amend FILE --by NAME --reason TEXT` (see docs/intake.md, Amendments)"
+
+
 def validate(
     subs: list[Submission],
     store: EmbeddedStore,
@@ -146,19 +163,41 @@ def validate(
     restricted: bool = False,
     files: Sequence[Path] = (),
     public_only: bool = False,
+    amend: Amendment | None = None,
 ) -> None:
     """Check every readable submission; problems are appended to each one.
 
-    ``public_only`` answers every question about the KB from its public graphs alone
-    (the web UI's anonymous uploads).
+    Every subject of an entry must be new; statements about resources that already exist
+    are refused unless the submission is an ``amend``ment, which may add to existing
+    resources and withdraw statements (``amend.retract``), validated by the same checks
+    on the resources as they would then be.  ``public_only`` answers every question about
+    the KB from its public graphs alone (the web UI's anonymous uploads).
     """
     readable = [s for s in subs if s.error is None]
-    if not readable:
+    retract = amend.retract if amend is not None else None
+    if not readable and (retract is None or retract.error is not None):
         return
     ctx = KbContext(store, restricted and not public_only, public_only)
+    subjects = {
+        t.subject.value
+        for s in readable
+        for t in s.triples
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(MLR)
+    }
+    if amend is not None and amend.retract is not None:
+        subjects |= {
+            t.subject.value for t in amend.retract.triples if isinstance(t.subject, ox.NamedNode)
+        }
+    existing = ctx.existing(subjects)
+    if amend is None:
+        _refuse_existing(readable, existing, ctx)
+    else:
+        amend.amended = existing
     owner: dict[str, Submission] = {}
     for s in readable:
         for iri in s.defined():
+            if iri in existing and amend is not None:
+                continue
             if iri in owner:
                 s.report(
                     "identifier",
@@ -170,11 +209,13 @@ def validate(
             else:
                 owner[iri] = s
     for s in readable:
-        _check_structure(s, ctx)
+        _check_structure(s, ctx, set(existing) if amend is not None else set(), set(existing))
     _check_context(readable, owner, ctx)
     _check_hashes(readable, files)
+    if amend is not None:
+        _check_retractions(amend, ctx, readable, restricted and not public_only)
     if not any(s.suppressed for s in readable):  # SHACL adds nothing to 500 listed problems
-        _check_shapes(readable, owner, ctx)
+        _check_shapes(readable or [retract] if retract else readable, owner, ctx, amend)
     for s in readable:
         if s.suppressed:
             s.problems.append(
@@ -187,11 +228,93 @@ def validate(
             )
 
 
-def _check_structure(s: Submission, ctx: KbContext) -> None:
-    """Checks that need only the ontology: classes, properties, literals, identifiers."""
-    defined = s.defined()
-    if not defined:
+def _refuse_existing(
+    subs: list[Submission], existing: dict[str, set[str]], ctx: KbContext
+) -> None:
+    """An entry only adds resources: any statement about an existing one is refused."""
+    for s in subs:
+        typed = set(s.defined())
+        seen: set[str] = set()
+        for t in s.triples:
+            iri = t.subject.value if isinstance(t.subject, ox.NamedNode) else None
+            if iri is None or iri in seen or iri not in existing:
+                continue
+            seen.add(iri)
+            f = ctx.full.file_of_graph(sorted(existing[iri])[0])
+            where = f.relpath if f else "the knowledge base"
+            if iri in typed:
+                msg = f"{short(iri)} already exists in the knowledge base ({where})"
+                hint = "choose a new identifier; to correct the existing resource, " + AMEND_HINT
+            else:
+                msg = (
+                    f"{short(iri)} already exists in the knowledge base ({where}): a new "
+                    "entry may not add statements to it"
+                )
+                hint = "to correct or complete an existing resource, " + AMEND_HINT
+            s.report("identifier", msg, hint, iri, RDF_TYPE if iri in typed else t.predicate.value)
+
+
+def _check_retractions(
+    amend: Amendment, ctx: KbContext, subs: list[Submission], restricted: bool
+) -> None:
+    """Each statement to withdraw must be in the KB, in a graph this amendment may change:
+    a public amendment changes public files only (it cannot see the others), a restricted
+    one restricted files only (a confidential file never changes the public view)."""
+    hidden = ctx.full.hidden_graphs
+    r = amend.retract
+    if r is None:
+        if not any(s.triples for s in subs):
+            subs[0].report("empty", "the amendment neither adds nor withdraws anything")
+        return
+    described = set(ctx.describe({t.subject.value for t in r.triples}))  # type: ignore[union-attr]
+    for t in r.triples:
+        sv = t.subject.value if isinstance(t.subject, ox.NamedNode) else None
+        if sv is None or isinstance(t.object, ox.BlankNode):
+            r.report(
+                "retract",
+                "only statements about named resources can be withdrawn (no blank nodes)",
+                "write the statement exactly as the KB holds it, with mlr: identifiers",
+            )
+        elif t not in described:
+            r.report(
+                "retract",
+                f"the knowledge base holds no statement {short(sv)} {short(t.predicate.value)} "
+                f"{t.object}",
+                "copy the statement from the KB (`minelaw query 'DESCRIBE mlr:ID'`) exactly",
+                sv,
+                t.predicate.value,
+            )
+        elif restricted and not _graphs_of(ctx, t) & hidden:
+            r.report(
+                "retract",
+                f"{short(sv)} {short(t.predicate.value)} {t.object} is a public statement: a "
+                "restricted amendment withdraws restricted statements only",
+                "amend it without --restricted (a correction of public data is public)",
+                sv,
+                t.predicate.value,
+            )
+        else:
+            amend.retracted.append(t)
+
+
+def _graphs_of(ctx: KbContext, t: ox.Triple) -> set[str]:
+    q = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {t.subject} {t.predicate} {t.object} }} }}"
+    return set(ctx.full.query(q).values("g"))
+
+
+def _check_structure(
+    s: Submission, ctx: KbContext, amended: set[str], existing: set[str]
+) -> None:
+    """Checks that need only the ontology: classes, properties, literals, identifiers.
+
+    ``amended``: existing resources an amendment may add to (their identifier is the KB's);
+    ``existing``: resources already in the KB (reported by the caller, not as untyped).
+    """
+    defined = [d for d in s.defined() if d not in amended]
+    if not defined and not amended:
         s.report("empty", "the file adds no resources (no mlr:<identifier> with a type)")
+    typed = set(s.defined())
+    untyped: set[str] = set()
     idents: dict[str, list[str]] = {}
     # (kind, IRI) -> the subjects using it: each unknown term is reported once, with one
     # "did you mean" (difflib per triple took 95 s for 10,000 unknown properties)
@@ -205,6 +328,20 @@ def _check_structure(s: Submission, ctx: KbContext) -> None:
                 "identifier",
                 f"{short(sv)} is not a minelaw resource IRI",
                 f"name new resources mlr:<identifier> ({MLR}<identifier>)",
+                sv,
+            )
+        elif (
+            isinstance(subj, ox.NamedNode)
+            and sv not in typed
+            and sv not in existing
+            and sv not in untyped
+            and ctx.props.get(p) is not None
+        ):
+            untyped.add(sv)
+            s.report(
+                "identifier",
+                f"{short(sv)} is described but has no rdf:type and is not in the knowledge base",
+                "give it a class (a ml:...), or check the spelling of the identifier",
                 sv,
             )
         if p == IDENT and isinstance(o, ox.Literal):
@@ -323,8 +460,8 @@ def _check_literal(
             Decimal(v)
         except InvalidOperation:
             bad(f"{v!r} is not a number")
-    elif d == XSD + "anyURI" and not re.fullmatch(r"https?://\S+", v):
-        bad(f"{v!r} is not a web address", "write a full address starting with https://")
+    elif d == XSD + "anyURI" and (problem := csvmap.url_problem(v)):
+        bad(*problem)
     if p == ML + "sha256" and not SHA_RE.match(v):
         hint = "write it in lowercase" if SHA_RE.match(v.lower()) else "copy it from `sha256sum`"
         bad("a SHA-256 must be 64 lowercase hexadecimal characters", hint)
@@ -346,17 +483,6 @@ def _compatible(d: str, ranges: set[str]) -> bool:
 
 def _check_context(subs: list[Submission], owner: dict[str, Submission], ctx: KbContext) -> None:
     """Checks against the KB: new identifiers, existing references, ranges, concept schemes."""
-    existing = ctx.existing(owner)
-    for iri, graphs in existing.items():
-        f = ctx.full.file_of_graph(sorted(graphs)[0])
-        where = f.relpath if f else "the knowledge base"
-        owner[iri].report(
-            "identifier",
-            f"{short(iri)} already exists in the knowledge base ({where})",
-            "choose a new identifier; to correct an existing resource, edit its file",
-            iri,
-            RDF_TYPE,
-        )
     refs: list[tuple[Submission, str, str, str]] = []
     for s in subs:
         for t in s.triples:
@@ -519,20 +645,31 @@ def _check_hashes(subs: list[Submission], files: Sequence[Path]) -> None:
                 p.line, p.column, p.field = line, col, col
 
 
-def _check_shapes(subs: list[Submission], owner: dict[str, Submission], ctx: KbContext) -> None:
-    """The entry shapes (:mod:`.shapes`), focus nodes = the new resources only."""
-    if not owner:
+def _check_shapes(
+    subs: list[Submission],
+    owner: dict[str, Submission],
+    ctx: KbContext,
+    amend: Amendment | None = None,
+) -> None:
+    """The entry shapes (:mod:`.shapes`), focus nodes = the new resources only (and, for an
+    amendment, the amended resources as they would be: their KB description plus the new
+    statements, less the withdrawn ones)."""
+    amended = set(amend.amended) if amend is not None else set()
+    focus = set(owner) | amended
+    if not focus:
         return
     triples = [t for s in subs for t in s.triples]
+    current = ctx.describe(amended) if amended else []
     refs = {
         t.object.value
-        for t in triples
+        for t in triples + current
         if isinstance(t.object, ox.NamedNode) and t.object.value not in owner
-    }
-    data = triples + ctx.describe(refs) + ctx.hierarchy()
-    found = shapes.run_sparql_constraints(data, set(owner), ctx.supers) + shapes.run_core(
-        data, owner
-    )
+    } - amended
+    data = triples + current + ctx.describe(refs) + ctx.hierarchy()
+    if amend is not None and amend.retracted:
+        gone = set(amend.retracted)
+        data = [t for t in data if t not in gone]
+    found = shapes.run_sparql_constraints(data, focus, ctx.supers) + shapes.run_core(data, focus)
     reported = {(p.focus, p.field) for s in subs for p in s.problems}
     for v in found:
         sub = owner.get(v.focus, subs[0])
