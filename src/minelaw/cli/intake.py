@@ -164,9 +164,7 @@ def _report_written(subs: Sequence[Any], written: Sequence[Path], fmt: str) -> N
     metavar="FILE.ttl",
     help="Statements to withdraw, written exactly as the KB holds them.",
 )
-@click.option(
-    "--restricted", is_flag=True, help="Confidential amendment (entries/restricted/)."
-)
+@click.option("--restricted", is_flag=True, help="Confidential amendment (entries/restricted/).")
 @_KIND
 @_FILE
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")

@@ -228,9 +228,7 @@ def validate(
             )
 
 
-def _refuse_existing(
-    subs: list[Submission], existing: dict[str, set[str]], ctx: KbContext
-) -> None:
+def _refuse_existing(subs: list[Submission], existing: dict[str, set[str]], ctx: KbContext) -> None:
     """An entry only adds resources: any statement about an existing one is refused."""
     for s in subs:
         typed = set(s.defined())
@@ -302,9 +300,7 @@ def _graphs_of(ctx: KbContext, t: ox.Triple) -> set[str]:
     return set(ctx.full.query(q).values("g"))
 
 
-def _check_structure(
-    s: Submission, ctx: KbContext, amended: set[str], existing: set[str]
-) -> None:
+def _check_structure(s: Submission, ctx: KbContext, amended: set[str], existing: set[str]) -> None:
     """Checks that need only the ontology: classes, properties, literals, identifiers.
 
     ``amended``: existing resources an amendment may add to (their identifier is the KB's);
