@@ -72,6 +72,10 @@ def service_corpus(port: int) -> dict[str, str]:
         "escaped-quote": f"SELECT * WHERE {{ ?s ml:x\\' ?o . SERVICE <{url}> {{ ?a ?b ?c }} }}",
         "escaped-quote-double": 'SELECT * WHERE { ?s ml:x\\" ?o . '
         f"SERVICE <{url}> {{ ?a ?b ?c }} }}",
+        # the sweep's bypass: the old scanner read \' ... "'" as one string hiding SERVICE
+        # (VALUES gives one row, so the engine really calls the service: confirmed on main)
+        "escaped-quote-bypass": "SELECT * WHERE { VALUES ?x { ml:x\\' } "
+        f"SERVICE <{url}> {{ ?a ?b ?c }} FILTER(?x != \"'\") }}",
         "unicode-escape": f"SELECT * WHERE {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }}",
         "unicode-escape-long": f"SELECT * WHERE {{ \\U00000053ERVICE <{url}> {{ ?s ?p ?o }} }}",
         "comment-between": f"SELECT * WHERE {{ SERVICE # look away\n <{url}> {{ ?s ?p ?o }} }}",
@@ -123,7 +127,7 @@ def unchecked_server(serve: Callable[..., Server], restricted_kb: Path) -> Itera
     yield server
 
 
-@pytest.mark.parametrize("name", ["plain", "silent", "escaped-quote", "sub-select"])
+@pytest.mark.parametrize("name", ["plain", "silent", "escaped-quote-bypass", "sub-select"])
 def test_workers_cannot_reach_the_network_even_unchecked(
     unchecked_server: Server, listener: Listener, name: str
 ) -> None:
