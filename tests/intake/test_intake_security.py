@@ -68,7 +68,7 @@ def query(kb: Path, q: str, *extra: str) -> list[list[str]]:
 
 # --- item 2: add refuses, amend records -----------------------------------------------------------
 @pytest.mark.parametrize(
-    "body",
+    "stray",
     [
         f"mlr:{SRC} ml:url {NEW_URL} .\n",  # a new value for an existing source, no type
         f'mlr:{SRC} skos:altLabel "Another name"@en .\n',  # an alternative label
@@ -76,16 +76,21 @@ def query(kb: Path, q: str, *extra: str) -> list[list[str]]:
     ids=["new-url", "alt-label"],
 )
 def test_add_refuses_statements_about_existing_resources(
-    my_kb: Path, tmp_path: Path, body: str
+    my_kb: Path, tmp_path: Path, stray: str
 ) -> None:
+    """A valid new source plus one statement about an existing one: the sweep's case (the
+    old code added both, and `findings` later blamed the reviewed files)."""
+    new_source = (GOOD / "source.ttl").read_text().replace("intake-good-source", "intake-new")
+    p = tmp_path / "e.ttl"
+    p.write_text(new_source + stray)  # source.ttl declares ml, mlr, skos and xsd
     before = entries(my_kb)
-    res = minelaw("--kb", str(my_kb), "add", str(write(tmp_path, "e.ttl", body)), "--by", "T")
+    res = minelaw("--kb", str(my_kb), "add", str(p), "--by", "T")
     assert res.returncode == 1, res.stdout
     assert f"mlr:{SRC} already exists in the knowledge base (entries/" in res.stdout
     assert "a new entry may not add statements to it" in res.stdout
     assert "minelaw amend FILE --by NAME --reason TEXT" in res.stdout
     assert entries(my_kb) == before
-    val = minelaw("--kb", str(my_kb), "validate", str(tmp_path / "e.ttl"))
+    val = minelaw("--kb", str(my_kb), "validate", str(p))
     assert val.returncode == 1 and "minelaw amend" in val.stdout
 
 
