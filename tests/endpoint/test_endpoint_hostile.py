@@ -75,7 +75,7 @@ def service_corpus(port: int) -> dict[str, str]:
         # the sweep's bypass: the old scanner read \' ... "'" as one string hiding SERVICE
         # (VALUES gives one row, so the engine really calls the service: confirmed on main)
         "escaped-quote-bypass": "SELECT * WHERE { VALUES ?x { ml:x\\' } "
-        f"SERVICE <{url}> {{ ?a ?b ?c }} FILTER(?x != \"'\") }}",
+        f'SERVICE <{url}> {{ ?a ?b ?c }} FILTER(?x != "\'") }}',
         "unicode-escape": f"SELECT * WHERE {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }}",
         "unicode-escape-long": f"SELECT * WHERE {{ \\U00000053ERVICE <{url}> {{ ?s ?p ?o }} }}",
         "comment-between": f"SELECT * WHERE {{ SERVICE # look away\n <{url}> {{ ?s ?p ?o }} }}",
