@@ -1,8 +1,22 @@
-"""Shared fixtures: an isolated store cache, the bundled KB's store, and a CLI runner."""
+"""Shared fixtures and guards: an isolated store cache, the bundled KB's store, a CLI runner.
+
+Guards (run by every session):
+
+- The store cache is a fresh temporary folder, set in :func:`pytest_configure`, that is
+  before pytest imports any test module: modules that read the bundled KB while they are
+  collected (to build their parameters) never touch ``~/.cache/minelaw`` or ``$MINELAW_CACHE``.
+- With ``MINELAW_NO_SKIP=1`` (set by ``.ci/run``, which installs every tool) a skip is a
+  failure, whether it happens while a test runs or while a module is collected
+  (``pytest.importorskip`` or ``pytest.skip(allow_module_level=True)`` at module level).
+- ``MINELAW_UPDATE_GOLDEN=1`` together with ``MINELAW_NO_SKIP=1`` is a usage error: CI never
+  rewrites golden files.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,19 +25,48 @@ from click.testing import CliRunner, Result
 
 from paths import DATA, ROOT  # noqa: F401  (re-exported for older imports)
 
+NO_SKIP = "MINELAW_NO_SKIP"
+UPDATE_GOLDEN = "MINELAW_UPDATE_GOLDEN"
+_CACHE_KEY = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
 
-@pytest.fixture(scope="session", autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Every test session builds stores in its own cache folder."""
-    cache = tmp_path_factory.mktemp("minelaw-cache")
-    old = os.environ.get("MINELAW_CACHE")
+
+def _no_skip() -> bool:
+    return os.environ.get(NO_SKIP) == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to rewrite goldens in CI; point the store cache at a fresh folder.
+
+    This hook runs before collection, so it is in force when test modules are imported.
+    """
+    if _no_skip() and os.environ.get(UPDATE_GOLDEN) == "1":
+        raise pytest.UsageError(
+            f"{UPDATE_GOLDEN}=1 with {NO_SKIP}=1: CI never rewrites golden files; "
+            f"unset {UPDATE_GOLDEN} (rewrite goldens locally and review the diff)"
+        )
+    cache = Path(tempfile.mkdtemp(prefix="minelaw-test-cache-"))
+    saved = {k: os.environ.get(k) for k in ("MINELAW_CACHE", "MINELAW_KB")}
+    config.stash[_CACHE_KEY] = (cache, saved)
     os.environ["MINELAW_CACHE"] = str(cache)
     os.environ.pop("MINELAW_KB", None)
-    yield cache
-    if old is None:
-        os.environ.pop("MINELAW_CACHE", None)
-    else:
-        os.environ["MINELAW_CACHE"] = old
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CACHE_KEY not in config.stash:
+        return
+    cache, saved = config.stash[_CACHE_KEY]
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cache_dir() -> Path:
+    """The session's store cache (``$MINELAW_CACHE``, set in :func:`pytest_configure`)."""
+    return Path(os.environ["MINELAW_CACHE"])
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +118,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """
     outcome = yield
     rep = outcome.get_result()  # type: ignore[attr-defined]
-    if os.environ.get("MINELAW_NO_SKIP") == "1" and rep.skipped and not hasattr(rep, "wasxfail"):
+    if _no_skip() and rep.skipped and not hasattr(rep, "wasxfail"):
         rep.outcome = "failed"
-        rep.longrepr = f"skipped, but MINELAW_NO_SKIP=1 (CI installs everything): {rep.longrepr}"
+        rep.longrepr = f"skipped, but {NO_SKIP}=1 (CI installs everything): {_why(rep)}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """The same for a module skipped while it is collected (a module-level
+    ``pytest.importorskip`` or ``pytest.skip(allow_module_level=True)``): with
+    MINELAW_NO_SKIP=1 it is a collection error, so the run fails instead of silently
+    leaving out every test of the module."""
+    outcome = yield
+    rep = outcome.get_result()  # type: ignore[attr-defined]
+    if _no_skip() and rep.skipped:
+        rep.outcome = "failed"
+        rep.longrepr = (
+            f"{collector.nodeid or collector.name} skipped while collected, but {NO_SKIP}=1 "
+            f"(CI installs everything): {_why(rep)}"
+        )
+
+
+def _why(rep: pytest.CollectReport | pytest.TestReport) -> str:
+    """A skip's place and reason (pytest keeps them as a (path, line, reason) tuple)."""
+    if isinstance(rep.longrepr, tuple):
+        path, line, reason = rep.longrepr
+        return f"{reason} ({path}:{line + 1})"
+    return str(rep.longrepr)

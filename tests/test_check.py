@@ -31,7 +31,7 @@ def test_disjoint_classes_exit_1_and_name_file_and_classes(run_cli) -> None:  # 
 
 def test_syntax_error_exit_2_with_file_line_column(run_cli) -> None:  # type: ignore[no-untyped-def]
     res = run_cli("check", kb=DATA / "kb-syntax-error")
-    assert res.exit_code == 2
+    assert res.exit_code == 2, res.output
     assert "kb-syntax-error/places.ttl:9:20:" in res.output
     assert "Traceback" not in res.output
 
@@ -68,9 +68,11 @@ def test_cached_store_is_reused_and_invalidated(run_cli, tmp_path: Path, kb: str
         fh.write(f"\n# {tmp_path.name}\n")
     first = run_cli("check", "--no-dl", kb=work)
     second = run_cli("check", "--no-dl", kb=work)
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output + second.output
     assert "(store built)" in first.output
     assert "(cached store reused)" in second.output
     with (work / "states.ttl").open("a", encoding="utf-8") as fh:
         fh.write('\nmlr:XYZ rdfs:comment "changed" .\n')
     third = run_cli("check", "--no-dl", kb=work)
+    assert third.exit_code == 0, third.output
     assert "(store built)" in third.output

@@ -16,6 +16,7 @@ COMMANDS = sorted(cli.commands)  # type: ignore[attr-defined]
 
 def test_version(run_cli) -> None:  # type: ignore[no-untyped-def]
     res = run_cli("--version")
+    assert res.exit_code == 0, res.output
     assert __version__ in res.output
 
 

@@ -145,8 +145,9 @@ def test_exclude_source_removes_a_finding_and_sensitivity_says_so(run_cli, tmp_p
     ]
     sens = r83[0]["sensitivity"]
     assert {"kind": "source", "id": "src-qqb-ministry", "effect": "drops the finding"} in sens
-    table = run_cli("findings", "--sensitivity", kb=kb).output
-    assert "without source src-qqb-ministry: drops the finding" in table
+    table = run_cli("findings", "--sensitivity", kb=kb)
+    assert table.exit_code == 0, table.output
+    assert "without source src-qqb-ministry: drops the finding" in table.output
 
 
 def test_exclude_source_lowers_the_standard(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -162,10 +163,11 @@ def test_ttl_output_is_the_findings_graph(run_cli, tmp_path: Path) -> None:  # t
     from rdflib.compare import isomorphic
 
     kb = scenario(tmp_path, SCENARIO)
-    one = run_cli("findings", "--format", "ttl", kb=kb).output
-    two = run_cli("findings", "--format", "ttl", kb=kb).output
-    g1 = rdflib.Graph().parse(data=one, format="turtle")
-    g2 = rdflib.Graph().parse(data=two, format="turtle")
+    one = run_cli("findings", "--format", "ttl", kb=kb)
+    two = run_cli("findings", "--format", "ttl", kb=kb)
+    assert (one.exit_code, two.exit_code) == (0, 0), one.output + two.output
+    g1 = rdflib.Graph().parse(data=one.output, format="turtle")
+    g2 = rdflib.Graph().parse(data=two.output, format="turtle")
     assert isomorphic(g1, g2)
     ml = rdflib.Namespace("https://w3id.org/minelaw/ontology#")
     assert len(set(g1.subjects(rdflib.RDF.type, ml.Finding))) == len(

@@ -45,6 +45,7 @@ def test_csv_is_rfc4180_with_crlf(run_cli) -> None:  # type: ignore[no-untyped-d
 
     q = "SELECT ?c ?l WHERE { ?c a owl:Class ; rdfs:label ?l } ORDER BY ?c LIMIT 5"
     res = run_cli("query", q, "--format", "csv")
+    assert res.exit_code == 0, res.output
     assert b"\r\n" in res.stdout_bytes
     rows = list(csv.DictReader(io.StringIO(res.output)))
     assert len(rows) == 5 and rows[0]["c"].startswith("http")
@@ -52,6 +53,7 @@ def test_csv_is_rfc4180_with_crlf(run_cli) -> None:  # type: ignore[no-untyped-d
 
 def test_ask_query(run_cli) -> None:  # type: ignore[no-untyped-def]
     res = run_cli("query", "ASK { ml:Norm a owl:Class }", "--format", "json")
+    assert res.exit_code == 0, res.output
     assert json.loads(res.output) == {"head": {}, "boolean": True}
 
 
@@ -99,13 +101,16 @@ def test_kb_option_selects_other_kb(run_cli) -> None:  # type: ignore[no-untyped
         "csv",
         kb=DATA / "kb-minimal",
     )
+    assert res.exit_code == 0, res.output
     assert res.output.strip().splitlines() == ["s", "https://w3id.org/minelaw/id/XYZ"]
 
 
 def test_saved_queries_about_findings_read_the_findings_graph(run_cli) -> None:  # type: ignore[no-untyped-def]
     """graph:findings holds the candidate breaches of the bundled KB (computed once into a
     derived cache folder, since cached stores are read-only), so SPARQL can ask about them."""
-    found = json.loads(run_cli("findings", "--format", "json").output)["findings"]
+    res = run_cli("findings", "--format", "json")
+    assert res.exit_code == 0, res.output
+    found = json.loads(res.output)["findings"]
     assert found
     over = run_cli("query", "findings-overview", "--format", "csv")
     assert over.exit_code == 0, over.output
@@ -125,6 +130,7 @@ def test_saved_queries_about_findings_read_the_findings_graph(run_cli) -> None: 
         "--format",
         "csv",
     )
+    assert by.exit_code == 0, by.output
     assert f"finding-{strong[0]['id']}" in by.output
     # the graph itself, by name: one ml:Finding per finding
     n = run_cli(
@@ -134,4 +140,5 @@ def test_saved_queries_about_findings_read_the_findings_graph(run_cli) -> None: 
         "--format",
         "csv",
     )
+    assert n.exit_code == 0, n.output
     assert n.output.splitlines()[1].strip() == str(len(found))

@@ -65,6 +65,17 @@ class QueryError(MinelawError):
     """A SPARQL query was rejected by the store (syntax or evaluation error)."""
 
 
+class QueryRefused(QueryError):
+    """A query this endpoint or command will not run (nesting too deep, SERVICE, an update).
+
+    ``status`` is the HTTP status the endpoint answers with (400 or 403).
+    """
+
+    def __init__(self, message: str, *, status: int = 400, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
 class StoreError(MinelawError):
     """The store (embedded or remote) could not be opened or reached."""
 

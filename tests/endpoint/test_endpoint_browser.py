@@ -104,6 +104,30 @@ def test_ui_parameter_form_binds_values(page) -> None:  # type: ignore[no-untype
     assert outside == [], outside
 
 
+def test_ui_csv_download_is_spreadsheet_safe(page) -> None:  # type: ignore[no-untyped-def]
+    """The table's CSV download neutralises formulas (OWASP); /sparql's text/csv does not."""
+    pg, server, outside = page
+    pg.goto(server.url + "/", wait_until="networkidle")
+    query = (
+        'SELECT ?v WHERE { VALUES (?n ?v) { (1 "=HYPERLINK(\\"http://x.example\\")") '
+        '(2 "-5") (3 "@SUM(A1)") (4 "plain") } } ORDER BY ?n'
+    )
+    pg.evaluate("q => { window.minelawYasgui.getTab().setQuery(q); return true; }", query)
+    pg.locator(".tabPanel.active .yasqe_queryButton").click()
+    pg.locator(".tabPanel.active .yasr table tbody tr").first.wait_for(timeout=15_000)
+    data = pg.evaluate(
+        "() => window.minelawYasgui.getTab().getYasr().plugins.table.download('r').getData()"
+    )
+    assert data.splitlines() == [
+        "v",
+        '"\'=HYPERLINK(""http://x.example"")"',
+        "-5",
+        "'@SUM(A1)",
+        "plain",
+    ]
+    assert outside == [], outside
+
+
 def test_ui_opens_a_brief_from_the_findings_list(page) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("minelaw.briefs.render")
     pg, server, outside = page

@@ -106,7 +106,7 @@ def test_csv_and_jsonld_are_added_as_turtle(my_kb: Path) -> None:
     res = minelaw("--kb", str(my_kb), "add", *map(str, files), "--by", "T", "--format", "json")
     assert res.returncode == 0, res.stdout + res.stderr
     doc = json.loads(res.stdout)
-    assert len(doc["written"]) == 4
+    assert len(doc["written"]) == 1  # one add, one file (issue 18): all or nothing
     for f in entry_files(my_kb):
         assert list(ox.parse(path=str(f), format=ox.RdfFormat.TURTLE))
     check = minelaw("--kb", str(my_kb), "check", "--no-dl", "-q")

@@ -70,7 +70,11 @@ def test_bad_json_report(case: Path) -> None:
         assert f["status"] in ("valid", "invalid", "unreadable")
         for p in f["problems"]:
             assert set(p) >= {"check", "message", "hint", "line", "column", "field", "focus"}
-    assert messages.strip()
+    # the same message as the text report (less its "file: UNREADABLE: " head and location)
+    core = expect["message"].split(": UNREADABLE: ")[-1].split(" (line ")[0]
+    assert core in messages, (core, messages)
+    if "line" in expect:
+        assert expect["line"] in [p["line"] for f in doc["files"] for p in f["problems"]]
 
 
 def test_many_problems_all_reported_with_lines() -> None:

@@ -398,6 +398,16 @@ def _md_escape(text: Any) -> str:
     return re.sub(r"([\\`*_\[\]<>|&~])", r"\\\1", s)
 
 
+def _md_autolink(url: Any) -> str:
+    """A source URL as a CommonMark autolink (spec 0.31, section 6.5): the characters an
+    autolink cannot hold (controls, space, ``<``, ``>``) percent-encoded, so that none of the URL
+    is read as raw HTML; a URL that is not http(s) is shown as text, not linked (as in HTML)."""
+    s = str(url if url is not None else "").strip()
+    if not s.lower().startswith(("https://", "http://")):
+        return _md_escape(s)
+    return "<" + re.sub(r"[\x00-\x20<>\x7f]", lambda m: f"%{ord(m.group()):02X}", s) + ">"
+
+
 def _environments() -> tuple[Any, Any]:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -420,6 +430,7 @@ def _environments() -> tuple[Any, Any]:
         keep_trailing_newline=True,
     )
     md.filters["md"] = _md_escape
+    md.filters["md_autolink"] = _md_autolink
     for env in (html, md):
         env.filters["capitalize_first"] = lambda s: s[:1].upper() + s[1:]
         env.globals["std_text"] = std_text

@@ -3,11 +3,9 @@ SPARQL 1.1 Graph Store HTTP Protocol).  Added to the group in :mod:`minelaw.cli.
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
@@ -51,6 +49,35 @@ from .common import Ctx, handle_errors, progress_bar
     default=None,
     help="File holding the bearer token (one line; chmod 600).",
 )
+@click.option(
+    "--light-workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0, 16),
+    help="Workers reserved for light queries (ASK, short SELECT with a small LIMIT).",
+)
+@click.option(
+    "--worker-memory",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(0, None),
+    metavar="MB",
+    help="Address space of each worker process, in MB (0: no cap).",
+)
+@click.option(
+    "--validate-timeout",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Seconds one /validate upload may take.",
+)
+@click.option(
+    "--idle-timeout",
+    default=10.0,
+    show_default=True,
+    type=float,
+    help="Seconds a connection may stay open without sending a complete request.",
+)
 @click.option("--allow-service", is_flag=True, help="Allow SERVICE (federated queries).")
 @click.option("--cors", is_flag=True, help="Allow cross-origin requests to /sparql.")
 @click.option("--no-ui", is_flag=True, help="Serve /sparql only, without the web pages.")
@@ -64,6 +91,10 @@ def serve(
     timeout: float,
     max_rows: int,
     workers: int,
+    light_workers: int,
+    worker_memory: int,
+    validate_timeout: float,
+    idle_timeout: float,
     include_restricted: bool,
     token_file: Path | None,
     allow_service: bool,
@@ -76,8 +107,11 @@ def serve(
     The endpoint is /sparql (GET ?query=, POST form or application/sparql-query);
     answers in SPARQL JSON, XML, CSV or TSV, and Turtle, N-Triples, JSON-LD or
     RDF/XML for CONSTRUCT/DESCRIBE.  Updates are refused (403), and so is SERVICE
-    unless --allow-service.  The web UI at / is a SPARQL editor with the saved
-    queries; /findings lists candidate breaches; /validate checks an entry file.
+    (400) unless --allow-service; query workers cannot open network connections.
+    The web UI at / is a SPARQL editor with the saved queries; /findings lists
+    candidate breaches; /validate checks an entry file (in a worker, against the
+    public graphs unless the request carries the token).  Limits and the threat
+    model: docs/security.md.
     Restricted graphs are served only with --include-restricted --token-file and a
     request header "Authorization: Bearer <token>".
 
@@ -88,7 +122,7 @@ def serve(
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE {?s ?p ?o} LIMIT 5' \\
           http://127.0.0.1:8000/sparql
     """
-    from ..sparql.endpoint import load_token, make_server
+    from ..sparql.endpoint import Limits, load_token, make_server
     from ..store.cache import open_kb
 
     if obj.endpoint:
@@ -110,13 +144,33 @@ def serve(
     from ..reasoning.findings_graph import ensure
 
     store = ensure(store)  # graph:findings for the saved queries about findings
-    server, config = make_server(
-        store,
-        host=host,
-        port=port,
+    limits = Limits(
         timeout=timeout,
         max_rows=max_rows,
         workers=workers,
+        light_workers=light_workers,
+        worker_memory_mb=worker_memory,
+        validate_timeout=validate_timeout,
+        header_timeout=idle_timeout,
+    )
+
+    def ready(server: Any) -> None:
+        bound_host, bound_port = server.server_address
+        base = f"http://{bound_host}:{bound_port}"
+        click.echo(f"minelaw: serving {obj.kb} ({store.count_quads()} quads)", err=True)
+        for lane, what in sorted(server.config.sandbox.items()):
+            click.echo(f"  {lane} workers: {what}", err=True)
+        click.echo(f"  SPARQL endpoint: {base}/sparql", err=True)
+        if not no_ui:
+            click.echo(f"  web UI:          {base}/", err=True)
+        click.echo(f"listening on {base}", err=True)  # tests wait for this line
+        sys.stderr.flush()
+
+    server = make_server(
+        store,
+        host=host,
+        port=port,
+        limits=limits,
         include_restricted=include_restricted,
         token=token,
         allow_service=allow_service,
@@ -126,44 +180,57 @@ def serve(
         kb=obj.kb,
         findings=compute,
         brief_html=render_html,
-        validate=_validate_upload,
+        validate_worker="minelaw.cli.endpoint:validate_worker_main",
+        on_ready=ready,
     )
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    bound_host, bound_port = server.server_address[:2]
-    if isinstance(bound_host, bytes):
-        bound_host = bound_host.decode()
-    base = f"http://{bound_host}:{bound_port}"
-    click.echo(f"minelaw: serving {obj.kb} ({store.count_quads()} quads)", err=True)
-    click.echo(f"  SPARQL endpoint: {base}/sparql", err=True)
-    if not no_ui:
-        click.echo(f"  web UI:          {base}/", err=True)
-    click.echo(f"listening on {base}", err=True)  # tests wait for this line
-    sys.stderr.flush()
     try:
-        server.serve_forever(poll_interval=0.25)
+        server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
-        config.pool.close()
+        server.close()
         click.echo("minelaw: stopped", err=True)
 
 
-def _validate_upload(path: Path, kb: Path, store: Any) -> tuple[list[str], bool]:
-    """The web UI's /validate: one file checked exactly as ``minelaw validate`` does;
-    (report lines, valid?).
+def validate_worker_main() -> None:
+    """The /validate worker of ``minelaw serve`` (``python -c``; configuration in argv[1]).
 
-    The context checks run against the server's *public* store, so that messages
-    never reveal restricted entries.
+    Checks one uploaded file exactly as ``minelaw validate`` does and answers
+    ``{"messages": [report lines], "ok": valid?}``.  Without the bearer token the upload is
+    checked against the public view of the KB only, so that its messages never reveal a
+    restricted identifier (issue 18).  Like the query workers it cannot open network
+    sockets and its memory is capped.
     """
-    from ..intake.workflow import exit_code, render_text, run_validate
+    import json
+    import tempfile
 
-    subs = run_validate([path], kb, store=store)
-    return render_text(subs).splitlines(), exit_code(subs) == 0
+    from ..errors import MinelawError
+    from ..intake.workflow import exit_code, render_text, run_validate
+    from ..sparql.sandbox import deny_network, limit_memory
+    from ..sparql.workers import serve_requests, worker_conf
+    from ..store.cache import open_kb
+
+    conf = worker_conf()
+    network = deny_network()
+    memory = limit_memory(int(conf.get("memory_mb", 0)))
+    kb = Path(conf["kb"])
+    store = open_kb(kb)
+
+    def handle(meta: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+        with tempfile.TemporaryDirectory(prefix="minelaw-validate-") as tmp:
+            # the name on disk comes from the suffix only, never from the uploaded name
+            path = Path(tmp) / f"upload{meta['suffix']}"
+            path.write_bytes(body)
+            try:
+                subs = run_validate([path], kb, store=store, public_only=not meta["authorised"])
+                lines, ok = render_text(subs).splitlines(), exit_code(subs) == 0
+            except MinelawError as exc:
+                lines, ok = [str(exc)], False
+            lines = [m.replace(str(path), meta["filename"]) for m in lines]
+        doc = {"messages": lines, "ok": ok}
+        return {"status": 200, "content_type": "application/json"}, json.dumps(doc).encode()
+
+    serve_requests(handle, {"network": network, "memory": memory})
 
 
 @click.command()

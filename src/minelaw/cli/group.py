@@ -158,6 +158,9 @@ def query(
             f"{query_arg!r} is neither a saved query, a .rq file nor a SPARQL query",
             hint="`minelaw queries` lists the saved queries",
         )
+    from ..sparql.safety import check_depth
+
+    check_depth(text)  # a query nested thousands deep would crash the engine, not fail
     store = obj.store(include_restricted=include_restricted)
     if "finding" in text.lower():
         # queries about findings read graph:findings: compute it if this store lacks it

@@ -8,7 +8,9 @@ invalid (nothing written), 2 unreadable input or wrong usage.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -109,12 +111,14 @@ def add_cmd(
 ) -> None:
     """Validate entries, then add them to your KB with provenance -- all or nothing.
 
-    Each file becomes one Turtle file in <kb>/entries/ (or entries/restricted/)
-    with an ml:Entry record: who added it (--by), when, the SHA-256 of the submitted
-    file, its confidentiality, and the resources it added.  If any entry is invalid
-    nothing is written (exit 1).  Concurrent adds are safe (a lock), and an
-    interrupted add leaves either the whole entry or nothing.  The bundled KB is
-    never written to: create your own with `minelaw init`.
+    The files of one add become one Turtle file in <kb>/entries/ (or
+    entries/restricted/, readable by you only) with an ml:Entry record per file: who
+    added it (--by), when, the SHA-256 of the submitted file, its confidentiality,
+    and the resources it added.  Every resource must be new: to correct or complete
+    an existing one, use `minelaw amend`.  If any entry is invalid nothing is
+    written (exit 1).  Concurrent adds are safe (a lock), and an interrupted add
+    leaves either all of it or nothing.  The bundled KB is never written to: create
+    your own with `minelaw init`.
 
     \b
     Examples:
@@ -122,12 +126,18 @@ def add_cmd(
       minelaw --kb my-kb add new-incident.ttl --by "A. Researcher"
       minelaw --kb my-kb add witness.ttl --by "A. Researcher" --restricted
     """
-    from ..intake.workflow import exit_code, render_json, render_text, run_add
+    from ..intake.entries import run_add
 
     _check_kind(kind)
     subs, written = run_add(
         list(paths), obj.kb, by=by, restricted=restricted, kind=kind, files=files
     )
+    _report_written(subs, written, fmt)
+
+
+def _report_written(subs: Sequence[Any], written: Sequence[Path], fmt: str) -> None:
+    from ..intake.workflow import exit_code, render_json, render_text
+
     if fmt == "json":
         click.echo(render_json(subs, written), nl=False)
     else:
@@ -137,6 +147,74 @@ def add_cmd(
         if not written:
             click.echo("nothing was written")
     sys.exit(exit_code(subs))
+
+
+@click.command("amend")
+@click.argument(
+    "paths", nargs=-1, required=False, type=click.Path(path_type=Path), metavar="[PATH...]"
+)
+@click.option("--by", "by", required=True, metavar="NAME", help="Who makes the amendment.")
+@click.option(
+    "--reason", required=True, metavar="TEXT", help="Why (10 to 2,000 characters; recorded)."
+)
+@click.option(
+    "--retract",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE.ttl",
+    help="Statements to withdraw, written exactly as the KB holds them.",
+)
+@click.option("--restricted", is_flag=True, help="Confidential amendment (entries/restricted/).")
+@_KIND
+@_FILE
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_obj
+@handle_errors
+def amend_cmd(
+    obj: Ctx,
+    paths: tuple[Path, ...],
+    by: str,
+    reason: str,
+    retract: Path | None,
+    restricted: bool,
+    kind: str | None,
+    files: tuple[Path, ...],
+    fmt: str,
+) -> None:
+    """Correct or complete existing resources, or withdraw statements, with provenance.
+
+    PATH files hold statements to add (they may be about resources already in the
+    KB, and may add new ones); --retract FILE.ttl holds statements to withdraw.
+    Both are checked as `minelaw add` checks entries, on the resources as they
+    would be after the amendment.  The amendment is written as one entry
+    (ml:Amendment) recording who, when, why (--reason), the files it revises
+    (prov:wasRevisionOf) and each withdrawn statement (prov:invalidated); the
+    store leaves withdrawn statements out, and `minelaw query changes-since`
+    lists amendments beside entries.  Nothing is written if anything is invalid.
+
+    \b
+    Examples:
+      minelaw --kb my-kb amend new-url.ttl --retract old-url.ttl --by "A. Researcher" \\
+          --reason "The report moved to a new address; its content is unchanged."
+      minelaw --kb my-kb amend --retract wrong-label.ttl --by "A. Researcher" \\
+          --reason "The alternative name was a transcription error."
+    """
+    from ..intake.entries import read_amendment, run_add
+
+    _check_kind(kind)
+    if not paths and retract is None:
+        raise UsageError("give the statements to add (PATH...) or to withdraw (--retract FILE)")
+    amendment = read_amendment(reason, retract)
+    subs, written = run_add(
+        list(paths),
+        obj.kb,
+        by=by,
+        restricted=restricted,
+        kind=kind,
+        files=files,
+        amend=amendment,
+    )
+    _report_written(subs, written, fmt)
 
 
 @click.command("template")
@@ -207,4 +285,4 @@ def _check_kind(kind: str | None) -> None:
         raise UsageError(f"unknown kind {kind!r}", hint=f"one of: {', '.join(kinds)}")
 
 
-COMMANDS = [validate_cmd, add_cmd, template_cmd, init_cmd]
+COMMANDS = [validate_cmd, add_cmd, amend_cmd, template_cmd, init_cmd]

@@ -1,7 +1,8 @@
 """Evidence intake (floor 3, beside briefs and sparql, never importing them).
 
-:func:`run_validate`, :func:`run_add` and :func:`run_init` are ``minelaw validate``,
-``add`` and ``init``, reported by :func:`render_text`, :func:`render_json` and
+:func:`run_validate` and :func:`run_init` are ``minelaw validate`` and ``init``
+(:mod:`.workflow`); :func:`run_add` (with :func:`read_amendment`) is ``add`` and ``amend``
+(:mod:`.entries`); reports are :func:`render_text`, :func:`render_json` and
 :func:`exit_code` (:mod:`.workflow`); each file becomes a :class:`Submission` whose
 problems are :class:`EntryProblem` objects (:mod:`.entrycheck`), read safely by
 :mod:`.formats`; :func:`load_mappings` and :func:`template` are the CSV mappings
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
     from .csvmap import load_mappings, template
+    from .entries import read_amendment, run_add
     from .entrycheck import EntryProblem, Submission
-    from .workflow import exit_code, render_json, render_text, run_add, run_init, run_validate
+    from .workflow import exit_code, render_json, render_text, run_init, run_validate
 
 # name -> submodule: importing the package stays cheap (a worker or `minelaw --help` does
 # not pay for modules it never uses)
@@ -27,7 +29,8 @@ _EXPORTS = {
     "load_mappings": "csvmap",
     "render_json": "workflow",
     "render_text": "workflow",
-    "run_add": "workflow",
+    "read_amendment": "entries",
+    "run_add": "entries",
     "run_init": "workflow",
     "run_validate": "workflow",
     "template": "csvmap",
@@ -47,6 +50,7 @@ __all__ = [
     "load_mappings",
     "render_json",
     "render_text",
+    "read_amendment",
     "run_add",
     "run_init",
     "run_validate",

@@ -47,6 +47,25 @@ TYPES = (
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# RFC 3986 section 2: unreserved, reserved and percent-encoded characters only
+_URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2}")
+_URI_START = re.compile(r"https?://[^/?#\s]+", re.IGNORECASE)
+
+
+def url_problem(v: str) -> tuple[str, str] | None:
+    """Why ``v`` is not an http(s) address of RFC 3986 characters, or None when it is one."""
+    if not _URI_START.match(v):
+        return f"{v!r} is not a web address", "write a full address starting with https://"
+    bad = sorted({ch for ch in _URI_CHARS.sub("", v)})
+    if bad:
+        shown = " ".join(repr(ch) for ch in bad[:5])
+        example = "".join(f"%{b:02X}" for b in bad[0].encode())
+        return (
+            f"{v!r} contains characters a web address may not contain ({shown})",
+            f"percent-encode them as RFC 3986 says (e.g. {bad[0]!r} as {example}), "
+            "or copy the address from the browser's address bar",
+        )
+    return None
 
 
 def expand(curie: str) -> str:
@@ -370,8 +389,9 @@ def _term(
             return None
         return ox.Literal(v, datatype=ox.NamedNode(XSD + "decimal"))
     if t == "uri":
-        if not re.fullmatch(r"https?://\S+", v):
-            bad(f"{v!r} is not a web address", "write a full address starting with https://")
+        problem = url_problem(v)
+        if problem:
+            bad(*problem)
             return None
         return ox.Literal(v, datatype=ox.NamedNode(XSD + "anyURI"))
     if t == "language":

@@ -6,6 +6,9 @@ submitted file is treated as untrusted.  Before any parser sees it, a file is
 - limited in size (:data:`MAX_BYTES`, 10 MB);
 - sniffed for what it really is (a PNG, PDF, ZIP or XML file behind a familiar
   extension is refused; RDF/XML is never parsed, so entity expansion cannot happen);
+- limited in shape: literals of at most :data:`MAX_LITERAL_CHARS` characters, at most
+  :data:`MAX_TRIPLES` statements, Turtle nested at most :data:`MAX_TURTLE_DEPTH` levels
+  (checked by a linear scan before the parser runs);
 - decoded as UTF-8 only (a UTF-8 byte-order mark is allowed; UTF-16 and Latin-1 are
   refused with the byte position and a hint to re-save as UTF-8);
 - for JSON-LD, checked for nesting depth (:data:`MAX_JSON_DEPTH`) and for remote
@@ -35,6 +38,12 @@ from ..resources import data_dir
 MAX_BYTES = 10 * 1024 * 1024
 #: Deepest nesting of JSON objects/arrays accepted in a JSON-LD file.
 MAX_JSON_DEPTH = 64
+#: Longest literal (characters) in an entry: a quotation or a description, not a document.
+MAX_LITERAL_CHARS = 100_000
+#: Most statements in one entry file (and in one submission of several files).
+MAX_TRIPLES = 100_000
+#: Deepest nesting of ( ) collections and [ ] blank nodes in a Turtle entry.
+MAX_TURTLE_DEPTH = 32
 #: The one remote JSON-LD context minelaw accepts; it resolves to rules/jsonld/minelaw.jsonld.
 CONTEXT_URL = "https://w3id.org/minelaw/context.jsonld"
 OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
@@ -180,14 +189,102 @@ def parse_turtle(path: Path, data: bytes) -> Parsed:
             path=str(path),
             hint="rename it to .jsonld if it is JSON-LD",
         )
+    depth, line, longest, long_line = turtle_scan(text)
+    if longest > MAX_LITERAL_CHARS + 6:  # the quotes of a long string
+        raise InputError(
+            f"a value of about {longest:,} characters (the limit is {MAX_LITERAL_CHARS:,})",
+            path=str(path),
+            line=long_line,
+            hint="quote the relevant passage only and cite the source document for the rest",
+        )
+    if depth > MAX_TURTLE_DEPTH:
+        raise InputError(
+            f"the Turtle is nested more than {MAX_TURTLE_DEPTH} levels deep "
+            "(collections ( ) and blank nodes [ ])",
+            path=str(path),
+            line=line,
+            hint="entries are flat: give nested resources their own mlr: identifiers",
+        )
     try:
         triples = _triples(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
     except SyntaxError as exc:
         from ..store.oxigraph import parse_error
 
         raise parse_error(exc, path) from exc
+    parsed = Parsed(path, "turtle", text, triples, data)
+    check_limits(parsed)
     _refuse_imports(triples, path)
-    return Parsed(path, "turtle", text, triples, data)
+    return parsed
+
+
+# possessive repeats (Python 3.11+): a 10 MB string needs no backtracking memory
+_SKIP_PATTERN = (
+    r'"""[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""'
+    r"|'''[^'\\]*+(?:(?:\\.|'(?!''))[^'\\]*+)*+'''"
+    r'|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"'
+    r"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'"
+    r'|<[^<>"{}|^`\\\s]*+>|#[^\n]*+|\\.'
+)
+_TURTLE_SKIP = re.compile(_SKIP_PATTERN)
+_OPEN_CLOSE = re.compile(r"[(\[\])]")
+
+
+def turtle_scan(text: str) -> tuple[int, int | None, int, int | None]:
+    """One linear scan of Turtle text: (deepest nesting of ( ) and [ ] outside strings, IRIs
+    and comments, its line; length of the longest string, its line) -- before any parser."""
+    depth = deepest = longest = 0
+    where = long_at = None
+    pos = 0
+    for m in _TURTLE_SKIP.finditer(text):
+        for b in _OPEN_CLOSE.finditer(text, pos, m.start()):
+            if b.group(0) in "([":
+                depth += 1
+                if depth > deepest:
+                    deepest, where = depth, b.start()
+            elif depth:
+                depth -= 1
+        tok = m.group(0)
+        if tok[0] in "\"'" and len(tok) > longest:
+            longest, long_at = len(tok), m.start()
+        pos = m.end()
+        if deepest > MAX_TURTLE_DEPTH:
+            break
+    else:
+        for b in _OPEN_CLOSE.finditer(text, pos):
+            if b.group(0) in "([":
+                depth += 1
+                if depth > deepest:
+                    deepest, where = depth, b.start()
+                    if deepest > MAX_TURTLE_DEPTH:
+                        break
+            elif depth:
+                depth -= 1
+
+    def line(at: int | None) -> int | None:
+        return text.count("\n", 0, at) + 1 if at is not None else None
+
+    return deepest, line(where), longest, line(long_at)
+
+
+def check_limits(parsed: Parsed) -> None:
+    """Refuse (InputError) a file with too many statements or an overlong literal."""
+    if len(parsed.triples) > MAX_TRIPLES:
+        raise InputError(
+            f"the file holds {len(parsed.triples):,} statements; the limit is {MAX_TRIPLES:,}",
+            path=str(parsed.path),
+            hint="split the entries into several submissions",
+        )
+    for t in parsed.triples:
+        o = t.object
+        if isinstance(o, ox.Literal) and len(o.value) > MAX_LITERAL_CHARS:
+            subject = t.subject.value if isinstance(t.subject, ox.NamedNode) else None
+            line = subject_line(parsed, subject, t.predicate.value) if subject else None
+            raise InputError(
+                f"a value of {len(o.value):,} characters (the limit is {MAX_LITERAL_CHARS:,})",
+                path=str(parsed.path),
+                line=line,
+                hint="quote the relevant passage only and cite the source document for the rest",
+            )
 
 
 # --- JSON-LD -----------------------------------------------------------------------------------
@@ -298,8 +395,10 @@ def parse_jsonld(path: Path, data: bytes) -> Parsed:
             path=str(path),
             hint=f'use "@context": "{CONTEXT_URL}" and give each resource an "@id"',
         )
+    parsed = Parsed(path, "jsonld", text, triples, data)
+    check_limits(parsed)
     _refuse_imports(triples, path)
-    return Parsed(path, "jsonld", text, triples, data)
+    return parsed
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -347,6 +446,15 @@ def read_csv(path: Path, data: bytes) -> CsvTable:
         ) from exc
     if header is None:
         raise InputError("the CSV file has no header row", path=str(path))
+    for line, cells in rows:
+        for cell in cells:
+            if len(cell) > MAX_LITERAL_CHARS:
+                raise InputError(
+                    f"a cell of {len(cell):,} characters (the limit is {MAX_LITERAL_CHARS:,})",
+                    path=str(path),
+                    line=line,
+                    hint="quote the relevant passage only; cite the source document for the rest",
+                )
     if len(header) == 1 and ";" in header[0]:
         raise InputError(
             "the header has one column containing ';': the file uses ';' instead of ','",

@@ -1,4 +1,4 @@
-"""Evidence intake: `minelaw validate`, `minelaw add`, `minelaw init` (issue 7).
+"""Evidence intake: `minelaw validate` and `minelaw init` (issue 7).
 
 Implements DESIGN.md section 2 (intake: parse -> SHACL entry shapes + KB context
 checks -> atomic write + provenance), section 6 "Entry validation" and section 7
@@ -10,30 +10,21 @@ checks -> atomic write + provenance), section 6 "Entry validation" and section 7
   resources, plus bounded SPARQL checks against the cached store).
 - Every problem is collected (never only the first), located to a line (Turtle,
   JSON-LD) or a line and column (CSV), with a fix.
-- ``add`` writes one Turtle file per submitted file into ``<kb>/entries/`` (or
-  ``entries/restricted/``) under an ``fcntl`` lock: temp file, fsync, ``link`` (never
-  overwrites), fsync of the folder.  Temp names do not end in ``.ttl``, so the store
-  never loads a half-written entry.
+- ``add`` and ``amend`` (writing, all or nothing) are :mod:`minelaw.intake.entries`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
-import re
 import shutil
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from ..errors import InputError, UsageError
-from ..namespaces import MLR, MLV, PREFIXES
+from ..namespaces import PREFIXES
 from ..resources import data_dir
 from ..store.cache import open_kb
 from ..store.oxigraph import EmbeddedStore
@@ -117,15 +108,24 @@ def run_validate(
     restricted: bool = False,
     files: Sequence[Path] = (),
     store: EmbeddedStore | None = None,
+    public_only: bool = False,
 ) -> list[Submission]:
-    """Read and validate; writes nothing."""
+    """Read and validate; writes nothing.
+
+    ``public_only``: check against the public graphs only (the web UI's anonymous
+    uploads); the command line sees the whole KB, restricted entries included.
+    """
     subs = [read_submission(p, kind) for p in paths]
     for f in files:
         if not f.is_file():
             raise UsageError(f"--file {f}: no such file")
     if any(s.error is None for s in subs):
         validate(
-            subs, store or open_kb(kb, include_restricted=True), restricted=restricted, files=files
+            subs,
+            store or open_kb(kb, include_restricted=True),
+            restricted=restricted,
+            files=files,
+            public_only=public_only,
         )
     return subs
 
@@ -206,140 +206,6 @@ def render_json(subs: Sequence[Submission], written: Sequence[Path] = ()) -> str
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-# --- add -----------------------------------------------------------------------------
-@contextlib.contextmanager
-def entries_lock(entries: Path) -> Iterator[None]:
-    import fcntl
-
-    entries.mkdir(parents=True, exist_ok=True)
-    with open(entries / ".lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def is_bundled(kb: Path) -> bool:
-    bundled = data_dir("kb").resolve()
-    target = kb.resolve()
-    return target == bundled or bundled in target.parents
-
-
-def slug(text: str) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
-    return s or hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def entry_triples(
-    sub: Submission, by: str, restricted: bool, now: dt.datetime
-) -> tuple[str, list[ox.Triple]]:
-    """The submission's triples plus its ml:Entry provenance resource."""
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    ident = f"entry-{stamp}-{sub.sha256[:12]}"
-    e, agent = ox.NamedNode(MLR + ident), ox.NamedNode(MLR + "contributor-" + slug(by))
-    conf = "restricted" if restricted else "public"
-    when = ox.Literal(now.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=ox.NamedNode(XSD + "dateTime"))
-
-    def n(iri: str) -> ox.NamedNode:
-        return ox.NamedNode(iri)
-
-    prov = [
-        ox.Triple(e, n(RDF_TYPE), n(ML + "Entry")),
-        ox.Triple(e, n(IDENT), ox.Literal(ident)),
-        ox.Triple(e, n(RDFS + "label"), ox.Literal(f"Entry added by {by}", language="en")),
-        ox.Triple(e, n(PROV + "wasAttributedTo"), agent),
-        ox.Triple(e, n(PROV + "generatedAtTime"), when),
-        ox.Triple(e, n(ML + "sha256"), ox.Literal(sub.sha256)),
-        ox.Triple(e, n(ML + "confidentiality"), n(f"{MLV}confidentiality-{conf}")),
-        ox.Triple(agent, n(RDF_TYPE), n(PROV + "Agent")),
-        ox.Triple(agent, n(RDFS + "label"), ox.Literal(by)),
-    ]
-    prov += [ox.Triple(e, n(ML + "addedResource"), n(r)) for r in sub.defined()]
-    return ident, sub.triples + prov
-
-
-def atomic_write(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``folder/name`` atomically and never over an existing file."""
-    tmp = folder / f".{name}.tmp-{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        pause = os.environ.get(PAUSE_ENV)
-        if pause:
-            time.sleep(float(pause))
-        stem, n = name.removesuffix(".ttl"), 1
-        target = folder / name
-        while True:
-            try:
-                os.link(tmp, target)
-                break
-            except FileExistsError:
-                n += 1
-                target = folder / f"{stem}-{n}.ttl"
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-    dfd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
-    return target
-
-
-def run_add(
-    paths: Sequence[Path],
-    kb: Path,
-    *,
-    by: str,
-    restricted: bool = False,
-    kind: str | None = None,
-    files: Sequence[Path] = (),
-) -> tuple[list[Submission], list[Path]]:
-    """Validate, then (only if everything is valid) write every entry with provenance."""
-    if is_bundled(kb):
-        raise UsageError(
-            f"{kb} is minelaw's bundled knowledge base, which is never written to",
-            hint="create your own with `minelaw init DIR`, then use --kb DIR or MINELAW_KB=DIR",
-        )
-    if not (kb / "law").is_dir() and not (kb / "entries").is_dir():
-        raise UsageError(
-            f"{kb} is not a minelaw knowledge base folder",
-            hint="create one with `minelaw init DIR`",
-        )
-    by = by.strip()
-    if not by or len(by) > 200 or any(ord(c) < 32 for c in by):
-        raise UsageError("--by must be a name of 1 to 200 characters on one line")
-    folder = kb / "entries" / ("restricted" if restricted else "")
-    subs = [read_submission(p, kind) for p in paths]
-    if exit_code(subs) == 2:
-        return subs, []
-    with entries_lock(kb / "entries"):
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(".*.tmp-*"):
-            stale.unlink(missing_ok=True)  # left by a killed add; we hold the lock
-        validate(subs, open_kb(kb, include_restricted=True), restricted=restricted, files=files)
-        if exit_code(subs):
-            return subs, []
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        written = []
-        for sub in subs:
-            ident, triples = entry_triples(sub, by, restricted, now)
-            head = (
-                f"# minelaw entry {ident}: added by {by} at {now.isoformat()} "
-                f"from a {sub.fmt} file (sha256 {sub.sha256}).\n"
-            )
-            body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
-            data = head.encode() + body
-            formats.parse_turtle(Path(ident + ".ttl"), data)  # round-trip before writing
-            written.append(atomic_write(folder, ident + ".ttl", data))
-    return subs, written
-
-
 # --- init -----------------------------------------------------------------------------
 def run_init(target: Path, *, with_case: bool = False) -> list[str]:
     """Create a researcher's own KB folder: the law, optionally the bundled case, entries/."""
@@ -356,7 +222,8 @@ def run_init(target: Path, *, with_case: bool = False) -> list[str]:
         if (bundled / part).is_dir():
             shutil.copytree(bundled / part, target / part)
             made.append(part + "/")
-    (target / "entries" / "restricted").mkdir(parents=True)
+    (target / "entries" / "restricted").mkdir(parents=True, mode=0o700)
+    os.chmod(target / "entries" / "restricted", 0o700)  # whatever the umask
     made.append("entries/")
     (target / "README.md").write_text(
         "# My minelaw knowledge base\n\n"
@@ -364,8 +231,8 @@ def run_init(target: Path, *, with_case: bool = False) -> list[str]:
         "`export MINELAW_KB=THIS_FOLDER`.\n\n"
         "- `law/` (and `cases/` if copied): the bundled knowledge base at the time of init.\n"
         "- `entries/`: entries added with `minelaw add FILE --by NAME` (never edit by hand).\n"
-        "- `entries/restricted/`: entries added with `--restricted`; hidden from queries\n"
-        "  unless `--include-restricted` is given.\n",
+        "- `entries/restricted/`: entries added with `--restricted` (readable by you only);\n"
+        "  hidden from queries unless `--include-restricted` is given.\n",
         encoding="utf-8",
     )
     return made

@@ -190,7 +190,23 @@ def to_json(res: QueryResult) -> str:
     )
 
 
-def _csv(res: QueryResult, delimiter: str, tsv: bool) -> str:
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell no spreadsheet runs as a formula (OWASP, "CSV Injection").
+
+    A value that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading ``'`` -- except a plain number such as ``-5``, which a spreadsheet reads as a
+    number anyway.  The csv module then quotes the cell where needed.
+    """
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _csv(res: QueryResult, delimiter: str, tsv: bool, safe: bool = False) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n" if not tsv else "\n")
     if res.kind == "ask":
@@ -207,14 +223,19 @@ def _csv(res: QueryResult, delimiter: str, tsv: bool) -> str:
             elif tsv:
                 cells.append(str(t))
             else:
-                cells.append(t.value)
+                cells.append(spreadsheet_safe(t.value) if safe else t.value)
         w.writerow(cells)
     return buf.getvalue()
 
 
-def to_csv(res: QueryResult) -> str:
-    """SPARQL 1.1 Query Results CSV (values only)."""
-    return _csv(res, ",", tsv=False)
+def to_csv(res: QueryResult, *, spreadsheet: bool = True) -> str:
+    """CSV of the results (values only), for people: spreadsheet-safe by default.
+
+    ``minelaw query --format csv`` is opened in spreadsheets, so every cell goes through
+    :func:`spreadsheet_safe`; ``spreadsheet=False`` gives the W3C *SPARQL 1.1 Query Results
+    CSV* unchanged (what ``/sparql`` answers to ``Accept: text/csv``).
+    """
+    return _csv(res, ",", tsv=False, safe=spreadsheet)
 
 
 def to_tsv(res: QueryResult) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
-import tempfile
 from collections.abc import Callable, Iterable
 from email.message import Message
 from email.parser import BytesParser
@@ -48,14 +47,13 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,200}")
 Findings = Callable[[Any], Iterable[Any]]
 #: (finding, store) -> an HTML brief (:func:`minelaw.briefs.render.render_html`)
 BriefHtml = Callable[[Any, Any], str]
-#: (entry file, KB folder, store) -> (``minelaw validate``'s report lines, valid?)
-Validate = Callable[[Path, Path, Any], tuple[list[str], bool]]
+#: (shown file name, suffix, content, authorised?) -> (``minelaw validate``'s report lines,
+#: valid?), or an Answer when the validation could not run (timeout, worker failure)
+Validate = Callable[[str, str, bytes, bool], "tuple[list[str], bool] | Answer"]
 
 
 class WebUI:
     """Routes of the web interface; each returns an :class:`~minelaw.sparql.http.Answer`."""
-
-    max_upload = 10 << 20  # 10 MiB per uploaded entry file
 
     def __init__(
         self,
@@ -65,6 +63,7 @@ class WebUI:
         findings: Findings | None = None,
         brief_html: BriefHtml | None = None,
         validate: Validate | None = None,
+        max_upload: int = 10 << 20,
     ) -> None:
         from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -72,6 +71,7 @@ class WebUI:
 
         self.store = store
         self.kb = kb
+        self.max_upload = max_upload  # bytes per uploaded entry file
         self.env = Environment(
             loader=FileSystemLoader(str(STATIC / "templates")),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -119,9 +119,11 @@ class WebUI:
             return Answer(204, "image/x-icon", b"")
         return self.not_found(f"There is no page at {path}.")
 
-    def post(self, path: str, ctype: str, headers: Any, body: bytes) -> Answer:
+    def post(
+        self, path: str, ctype: str, headers: Any, body: bytes, authorised: bool = False
+    ) -> Answer:
         if path == "/validate":
-            return self.validate(ctype, headers, body)
+            return self.validate(ctype, headers, body, authorised)
         return _text(405, "POST is accepted at /sparql and /validate only")
 
     def static(self, rel: str) -> Answer:
@@ -208,7 +210,12 @@ class WebUI:
         return self.not_found(f"No finding with the identifier {fid}.")
 
     # -- validation --------------------------------------------------------------------------
-    def validate(self, ctype: str, headers: Any, body: bytes) -> Answer:
+    def validate(self, ctype: str, headers: Any, body: bytes, authorised: bool = False) -> Answer:
+        """Check one uploaded entry in the validation worker; nothing is written.
+
+        Without the bearer token the upload is checked against the *public* view of the
+        KB only: a restricted identifier is as free as any unused one (issue 18).
+        """
         if self._validate is None:
             return self.page("validate.html", 503, available=False)
         if ctype != "multipart/form-data":
@@ -218,22 +225,23 @@ class WebUI:
             return self.page("validate.html", 400, available=True, error="Choose a file first.")
         filename, content = upload
         suffix = Path(filename).suffix.lower()
-        if suffix not in (".ttl", ".jsonld", ".json", ".csv", ".nt"):
+        if suffix not in (".ttl", ".jsonld", ".json", ".csv"):
             return self.page(
                 "validate.html",
                 400,
                 available=True,
                 error="Upload a Turtle (.ttl), JSON-LD (.jsonld) or CSV (.csv) file.",
             )
-        with tempfile.TemporaryDirectory(prefix="minelaw-validate-") as tmp:
-            # the name on disk comes from the suffix only, never from the uploaded name
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(content)
-            try:
-                messages, ok = self._validate(path, self.kb, self.store)
-            except MinelawError as exc:
-                messages, ok = [str(exc)], False
-        messages = [m.replace(str(path), filename) for m in messages]
+        try:
+            result = self._validate(filename, suffix, content, authorised)
+        except MinelawError as exc:
+            result = [str(exc)], False
+        if isinstance(result, Answer):
+            error = result.body.decode("utf-8", "replace").strip()
+            return self.page(
+                "validate.html", result.status, available=True, filename=filename, error=error
+            )
+        messages, ok = result
         return self.page(
             "validate.html", available=True, filename=filename, messages=messages, ok=ok
         )

@@ -25,6 +25,7 @@ from .. import __version__
 from ..errors import InputError, StoreError
 from ..namespaces import INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH
 from ..resources import cache_root
+from .amendments import apply_retractions
 from .oxigraph import RDF_SUFFIXES, EmbeddedStore, InputFile, cache_key, discover, parse_error
 from .reason import materialise
 
@@ -77,6 +78,7 @@ def open_kb(
     if not use_cache:
         store = ox.Store()
         _load_files(store, files, progress)
+        apply_retractions(store, files)
         materialise(store, files)
         return EmbeddedStore(store, files, key, cached=False, include_restricted=include_restricted)
 
@@ -121,11 +123,13 @@ def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None
     memory = ox.Store()
     try:
         _load_files(memory, files, progress)
+        apply_retractions(memory, files)
         materialise(memory, files)
     finally:
         thread.join()
     if failure:
         raise failure[0]
+    apply_retractions(disk, files)
     for graph in (INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH):
         name = ox.NamedNode(graph)
         data = memory.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)

@@ -344,6 +344,15 @@ def run_check(
 
     timed("ontology QC", qc)
 
+    def confidentiality() -> tuple[str, str]:
+        from .confidentiality import confidentiality_problems
+
+        found = confidentiality_problems(store)
+        report.problems.extend(found)
+        return ("warnings" if found else "ok"), f"{len(found)} warnings"
+
+    timed("confidentiality", confidentiality)
+
     def shapes() -> tuple[str, str]:
         found, n = run_entry_shapes(store, rules_dir)
         report.problems.extend(found)

@@ -37,13 +37,19 @@ def _chunks(items: Sequence[str], n: int = 400) -> Iterator[Sequence[str]]:
 class KbContext:
     """What validation needs from the store, fetched by bounded SPARQL queries."""
 
-    def __init__(self, store: EmbeddedStore, restricted: bool = False) -> None:
-        self.full = EmbeddedStore(store.store, store.files, store.key, store.cached, True)
-        self.visible = (
-            self.full
-            if restricted
-            else EmbeddedStore(store.store, store.files, store.key, store.cached, False)
+    def __init__(
+        self, store: EmbeddedStore, restricted: bool = False, public_only: bool = False
+    ) -> None:
+        """``restricted``: the entry may cite restricted resources.  ``public_only``: answer
+        every question from the public graphs alone (the web UI's anonymous /validate, which
+        must not reveal that a restricted identifier exists)."""
+        public = EmbeddedStore(store.store, store.files, store.key, store.cached, False)
+        self.full = (
+            public
+            if public_only
+            else EmbeddedStore(store.store, store.files, store.key, store.cached, True)
         )
+        self.visible = self.full if restricted else public
         self.props: dict[str, str] = {}
         self.ranges: dict[str, set[str]] = {}
         self.classes: dict[str, str] = {}

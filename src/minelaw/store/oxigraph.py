@@ -14,6 +14,7 @@ SPARQL 1.1 endpoint can stand in for the embedded store.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,15 @@ def discover(kb_dir: Path, ontology_dir: Path | None = None) -> list[InputFile]:
     files: list[InputFile] = []
     for kind, root in (("ontology", ontology_dir), ("kb", kb_dir)):
         for path in sorted(root.rglob("*")):
+            if kind == "kb" and path.is_symlink():
+                # a link from a public folder to a restricted file would publish it
+                raise InputError(
+                    f"{path.relative_to(root)} is a symbolic link (to {os.readlink(path)}); "
+                    "the knowledge base folder may not contain links",
+                    path=str(path),
+                    hint="copy the file instead (restricted files belong under a restricted/ "
+                    "folder)",
+                )
             if path.is_file() and path.suffix in RDF_SUFFIXES:
                 files.append(InputFile(path, kind, path.relative_to(root).as_posix()))
     # the standard-of-proof thresholds are data that briefs and queries quote
@@ -225,7 +235,14 @@ def kb_version(store: SparqlStore) -> dict[str, Any]:
     derived = store.query(
         f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{FINDINGS_GRAPH}> {{ ?s ?p ?o }} }}"
     ).values("n")
-    return {"version": version, "triples": store.count_quads() - int(derived[0] if derived else 0)}
+    total = store.count_quads()
+    if isinstance(store, EmbeddedStore) and store.hidden_graphs and not store.include_restricted:
+        # the public view: neither the size nor the hash may reveal restricted files
+        version = cache_key([f for f in store.files if not f.restricted])[:12]
+        total = int(
+            store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").values("n")[0]
+        )
+    return {"version": version, "triples": total - int(derived[0] if derived else 0)}
 
 
 def kb_hash(kb_dir: Path) -> str:

@@ -15,6 +15,43 @@
     return;
   }
 
+  // The table's "download as CSV" is for spreadsheets: a cell that starts with = + - @,
+  // a tab or a carriage return is prefixed with ' so that no spreadsheet runs it as a
+  // formula (OWASP, CSV injection); plain numbers stay as they are.  Machine clients get
+  // the W3C SPARQL CSV from /sparql (Accept: text/csv) unchanged.  Same rule as
+  // minelaw.sparql.query.spreadsheet_safe.
+  var NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  function safeCell(value) {
+    var v = value === undefined || value === null ? "" : String(value);
+    if (/^[=+\-@\t\r]/.test(v) && !NUMBER.test(v)) {
+      v = "'" + v;
+    }
+    return /[",\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+  }
+  function spreadsheetCsv(json) {
+    var vars = (json && json.head && json.head.vars) || [];
+    var rows = (json && json.results && json.results.bindings) || [];
+    var lines = [vars.map(safeCell).join(",")];
+    rows.forEach(function (b) {
+      lines.push(vars.map(function (v) { return safeCell(b[v] ? b[v].value : ""); }).join(","));
+    });
+    return lines.join("\r\n") + "\r\n";
+  }
+  window.minelawSpreadsheetCsv = spreadsheetCsv;
+  if (Yasgui.Yasr && Yasgui.Yasr.plugins && Yasgui.Yasr.plugins.table) {
+    Yasgui.Yasr.plugins.table.prototype.download = function (filename) {
+      var yasr = this.yasr;
+      return {
+        getData: function () {
+          return yasr.results ? spreadsheetCsv(yasr.results.getAsJson()) : "";
+        },
+        contentType: "text/csv",
+        title: "Download result (spreadsheet-safe CSV)",
+        filename: (filename || "queryResults") + ".csv",
+      };
+    };
+  }
+
   var welcome = [
     "# Welcome to the minelaw SPARQL endpoint (read-only).",
     "# Press the run button to list the knowledge base's graphs and their sizes.",
