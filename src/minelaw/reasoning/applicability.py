@@ -332,13 +332,16 @@ class Evaluator:
     def end_of_phase(self, t: Trigger, when: Interval, conflict: str) -> tuple[Interval, str]:
         law = self.law
         place = t.place or t.territory
+        if when.end is None:
+            raise NotApplicable(
+                "the date of the laying is not known, not even bounded: the phase of active "
+                "hostilities in which the mines were laid, and so the date the duty arose, "
+                "cannot be determined (record ml:notAfter, or the date the claim was made)"
+            )
         ends = sorted(
             p.end
             for p in law.phases.get(conflict, [])
-            if p.end is not None
-            and law.covers(p, place)
-            and (when.end is None or p.end >= when.end)
-            and (p.start is None or when.start is None or p.start <= p.end)
+            if p.end is not None and law.covers(p, place) and p.end >= when.end
         )
         if not ends:
             raise NotApplicable(
