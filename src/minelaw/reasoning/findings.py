@@ -358,7 +358,13 @@ def analyse(
         context = [i for i in proof_all + ind_all if i not in support]
         counter_items = {i for i in found["refute"] if usable(i) and in_window(i, er, True)}
         for i in support:
-            counter_items |= {d for d in ctx.items[i].disputed_by if usable(d)}
+            # a claim that disputes the support but itself accuses the duty-bearer (the two
+            # sides contradicting each other on another point) is no evidence in its favour
+            counter_items |= {
+                d
+                for d in ctx.items[i].disputed_by
+                if usable(d) and cand.duty_bearer not in ctx.items[d].against
+            }
         counter = sorted(counter_items)
         contested |= {c for c in counter if ctx.items[c].is_claim}
         ev = sorted({s for i in support for s in ctx.items[i].sources - exclude_sources})
