@@ -45,7 +45,6 @@ from .context import (
     generation_date,
     join_pinpoints,
     labels_of,
-    map_pin,
     origins_text,
     provisions,
     select,
@@ -55,7 +54,7 @@ from .context import (
     values_of,
     when_text,
 )
-from .figures import map_svg, parse_point, timeline_svg
+from .figures import map_places, map_svg, parse_point, timeline_svg
 from .law import legal_sections
 
 FORMATS = ("md", "html", "pdf")
@@ -316,7 +315,8 @@ def brief_context(
             [
                 {
                     "date": fa["date"],
-                    "label": fa["label"],
+                    # a claim's summary (its assertion), not its identifier
+                    "label": (fa["is_claim"] and fa["assertion"]) or fa["label"],
                     "n": fa["n"],
                     "claim": fa["is_claim"],
                     "when": fa["when"],
@@ -326,22 +326,9 @@ def brief_context(
             ],
             [{"date": c.date, "label": "relevant date"}] if c.date else [],
         )
-        pts: dict[str, dict[str, Any]] = {}
-        for fa in facts:
-            for p, pt, prec in fa["points"]:
-                if pt:
-                    pts.setdefault(p, map_pin(lab.get(p, local(p)), pt, p == c.territory, prec))
-        if c.territory not in pts:
-            geo = select(
-                store,
-                f"""SELECT ?wkt ?prec WHERE {{ <{c.territory}> geo:hasGeometry ?g .
-                      ?g geo:asWKT ?wkt OPTIONAL {{ ?g ml:coordinatePrecision ?prec }} }}""",
-            )
-            pt = parse_point(geo[0]["wkt"]) if geo else None
-            if pt:
-                pts[c.territory] = map_pin(where, pt, True, geo[0].get("prec", ""))
-        fig_m = map_svg(list(pts.values()))
-        approx = any(d["prec"] for d in pts.values())
+        pins = map_places(store, {p for fa in facts for p, _, _ in fa["points"]}, c.territory, lab)
+        fig_m = map_svg(pins)
+        approx = any(d["prec"] for d in pins)
     date_txt = format_date(c.date) if c.date else "an unknown date"
     return {
         "id": f.id,
