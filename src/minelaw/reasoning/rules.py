@@ -238,7 +238,13 @@ def run_pyshacl(data: rdflib.Graph, rules: Sequence[Rule]) -> set[tuple[str, str
     """The reference path: pySHACL over an rdflib copy; returns (norm, duty-bearer, territory)."""
     import pyshacl
 
-    shapes = shapes_graph(rules[0].path.parent) if rules else rdflib.Graph()
+    # only the given rules' shapes (and the shared prefixes): validating every shape of the
+    # folder and dropping the other results cost one pySHACL run per shape for nothing
+    shapes = rdflib.Graph()
+    files = {r.path for r in rules}
+    files |= {p.parent / "_prefixes.ttl" for p in files if (p.parent / "_prefixes.ttl").is_file()}
+    for path in sorted(files):
+        shapes.parse(path, format="turtle")
     norm_of = {r.shape: r.norm for r in rules}
     _, report, _ = pyshacl.validate(
         data, shacl_graph=shapes, advanced=True, inference="none", allow_warnings=True
