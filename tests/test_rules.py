@@ -92,7 +92,12 @@ def expectations(case: Path) -> dict[str, Any]:
         }
         for w in g.objects(c, MLT.withoutSource)
     ]
-    return {"norm": str(g.value(c, MLT.norm)), "expect": exp, "excluded": excluded, "without": without}
+    return {
+        "norm": str(g.value(c, MLT.norm)),
+        "expect": exp,
+        "excluded": excluded,
+        "without": without,
+    }
 
 
 def _local(iri: str) -> str:
@@ -112,7 +117,7 @@ def test_rule_case(case: Path, tmp_path: Path, kb_tools: Any) -> None:
     open_kb, preflight, collect, compute = kb_tools
     exp = expectations(case)
     norm = exp["norm"]
-    store = open_kb(build_kb([case], tmp_path))
+    store = open_kb(build_kb([case], tmp_path), use_cache=False)
     assert preflight(store) == [], "the case data must pass the entry shapes"
     ctx = collect(store)
     assert any(r.norm == norm for r in ctx.rules), f"no compliance shape operationalises {norm}"
