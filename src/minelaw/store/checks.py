@@ -31,6 +31,7 @@ from .cache import open_kb
 from .entry_shapes import validate_store
 from .oxigraph import EmbeddedStore, short
 from .reason import disjointness_violations, dl_consistency
+from .shacl_sparql import Focus
 
 Step = Callable[[str], None]
 Progress = Callable[[str, int, int], None]
@@ -138,13 +139,16 @@ def run_qc(store: EmbeddedStore, rules_dir: Path) -> list[Problem]:
 
 
 def run_entry_shapes(
-    store: EmbeddedStore, rules_dir: Path, progress: Progress | None = None
+    store: EmbeddedStore,
+    rules_dir: Path,
+    progress: Progress | None = None,
+    focus: Focus | None = None,
 ) -> tuple[list[Problem], int, dict[str, str]]:
     """Validate the whole store (restricted entries and inferences included) against every
     shape file in rules/entries/ (:mod:`minelaw.store.entry_shapes`): the problems, each
     located to a file and line, the number of shape files, and the shapes that pySHACL
     validated because they do not compile to SPARQL (with the reason)."""
-    report = validate_store(store, rules_dir, progress)
+    report = validate_store(store, rules_dir, progress, focus)
     problems: dict[tuple[str, str, str], Problem] = {}
     for p in report.problems:
         problems.setdefault((p.focus or "", p.message, p.severity), p)
@@ -276,17 +280,34 @@ def preflight(store: Any, progress: Progress | None = None) -> list[Problem]:
 
     Engines disagree on comparisons with badly typed literals, so the rules only
     ever see data that passed the datatype QC and the SHACL entry shapes.  On the
-    embedded store the outcome is cached next to the store (same content key);
-    on a remote endpoint only the SPARQL checks run.
+    embedded store the outcome is cached next to the store (same content key); a store
+    built incrementally (:mod:`minelaw.store.incremental`) takes its base's outcome and
+    checks again only the new triples and the resources they may affect.  On a remote
+    endpoint only the SPARQL checks run.
     """
     import json
 
     rules_dir = data_dir("rules")
     marker = None
-    if isinstance(store, EmbeddedStore) and store.cached:
-        marker = cache_root() / store.key[:32] / "preflight.json"
+    if isinstance(store, EmbeddedStore) and store.path is not None:  # a store in the cache
+        marker = store.path / "preflight.json"
         if marker.is_file():
             return [Problem(**p) for p in json.loads(marker.read_text(encoding="utf-8"))]
+    problems = _preflight_delta(store, rules_dir, progress)
+    if problems is None:
+        problems = _qc_errors(store)
+        if isinstance(store, EmbeddedStore):
+            found, _, _ = run_entry_shapes(store, rules_dir, progress)
+            problems += [p for p in found if p.severity == "error"]
+    if marker is not None:
+        # a read-only cache folder only costs the re-check next time
+        with contextlib.suppress(OSError):
+            marker.write_text(json.dumps([p.__dict__ for p in problems]), encoding="utf-8")
+    return problems
+
+
+def _qc_errors(store: Any) -> list[Problem]:
+    rules_dir = data_dir("rules")
     problems = []
     for name in PREFLIGHT_QC:
         rq = rules_dir / "qc" / f"{name}-violation.rq"
@@ -300,11 +321,46 @@ def preflight(store: Any, progress: Progress | None = None) -> list[Problem]:
                     focus=focus.value if focus is not None else None,
                 )
             )
-    if isinstance(store, EmbeddedStore):
-        found, _, _ = run_entry_shapes(store, rules_dir, progress)
-        problems += [p for p in found if p.severity == "error"]
-    if marker is not None:
-        # a read-only cache folder only costs the re-check next time
-        with contextlib.suppress(OSError):
-            marker.write_text(json.dumps([p.__dict__ for p in problems]), encoding="utf-8")
     return problems
+
+
+def _preflight_delta(
+    store: Any, rules_dir: Path, progress: Progress | None
+) -> list[Problem] | None:
+    """The preflight of an incrementally built store from its base's (None: no base outcome).
+
+    The datatype QC looks at one triple at a time, so it runs on the new files only (with the
+    ontology); the entry shapes run on the resources ``delta.json`` names.  The base's
+    problems about other resources stand: the new triples cannot change them.
+    """
+    import json
+
+    if not isinstance(store, EmbeddedStore) or store.path is None:
+        return None
+    record = store.path / "delta.json"
+    if not record.is_file():
+        return None
+    delta = json.loads(record.read_text(encoding="utf-8"))
+    base = cache_root() / delta["base"][0] / "preflight.json"
+    if not base.is_file():
+        return None
+    old = [Problem(**p) for p in json.loads(base.read_text(encoding="utf-8"))]
+    scratch = ox.Store()  # the ontology and the new files: what the datatype QC reads
+    for f in store.files:
+        if f.kind != "kb" or f.graph in delta["graphs"]:
+            g = ox.NamedNode(f.graph)
+            scratch.extend(store.store.quads_for_pattern(None, None, None, g))
+    problems = _qc_errors(EmbeddedStore(scratch, store.files, store.key, cached=False))
+    size = len(delta["iris"]) + sum(
+        1
+        for g in delta["graphs"]
+        for _ in store.store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+    )
+    focus = Focus(delta["iris"], delta["graphs"], size)
+    found, _, _ = run_entry_shapes(store, rules_dir, progress, focus)
+    iris = set(delta["iris"])
+    kept = [p for p in old if not (p.check == "shape" and p.focus in iris)]
+    seen: dict[tuple[str, str, str, str], Problem] = {}
+    for p in kept + problems + [p for p in found if p.severity == "error"]:
+        seen.setdefault((p.check, p.focus or "", p.message, p.severity), p)
+    return list(seen.values())

@@ -38,7 +38,7 @@ from ..resources import cache_root
 from .kbcontext import KbContext
 from .oxigraph import EmbeddedStore
 from .shacl_exprs import SH, XSD, ShapesGraph, _nt
-from .shacl_sparql import Compiled, Query, compile_shapes
+from .shacl_sparql import Compiled, Focus, Query, compile_shapes
 
 Progress = Callable[[str, int, int], None]
 SKOLEM = "urn:minelaw:bnode:"
@@ -78,14 +78,18 @@ def load_shapes(rules_dir: Path) -> tuple[Any, str]:
 
 
 def validate_store(
-    store: EmbeddedStore, rules_dir: Path, progress: Progress | None = None
+    store: EmbeddedStore,
+    rules_dir: Path,
+    progress: Progress | None = None,
+    focus: Focus | None = None,
 ) -> EntryReport:
-    """Every entry shape over the whole store: compiled SPARQL, pySHACL for the rest."""
+    """Every entry shape over the whole store (``focus``: only over those of its resources):
+    compiled SPARQL, pySHACL for the rest."""
     shapes, text = load_shapes(rules_dir)
     report = EntryReport(shape_files=len(list((rules_dir / "entries").glob("*.ttl"))))
     if not report.shape_files:
         return report
-    compiled = compile_shapes(shapes, store_counter(store.store))
+    compiled = compile_shapes(shapes, store_counter(store.store), focus)
     report.queries, report.fallback = len(compiled.queries), compiled.fallback
     results = sorted(run(store.store, compiled, progress), key=lambda r: str(astuple(r)))
     report.problems = [to_problem(r) for r in results]

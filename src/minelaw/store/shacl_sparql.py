@@ -78,6 +78,15 @@ class Query:
 
 
 @dataclass
+class Focus:
+    """Some nodes: these IRIs, and every subject of these named graphs (blank nodes included)."""
+
+    iris: list[str]
+    graphs: list[str]
+    size: int  # an estimate
+
+
+@dataclass
 class Compiled:
     queries: list[Query] = field(default_factory=list)
     fallback: dict[str, str] = field(default_factory=dict)  # top-level shape -> reason
@@ -357,7 +366,8 @@ class _Compiler(ShapesGraph):
                 f"{{ {self.conforming(m, vals, x)} BIND({i} AS {k}) }}"
                 for i, m in enumerate(self.items(arg))
             ]
-            one = f"SELECT {x} WHERE {{ {' UNION '.join(each)} }} GROUP BY {x} HAVING (COUNT(DISTINCT {k}) = 1)"
+            having = f"HAVING (COUNT(DISTINCT {k}) = 1)"
+            one = f"SELECT {x} WHERE {{ {' UNION '.join(each)} }} GROUP BY {x} {having}"
             wrong = f"{vals.of(x)} MINUS {{ {one} }}"
         wrong = f"{{ SELECT DISTINCT {x} WHERE {{ {wrong} }} }}"
         if path is None:
@@ -365,6 +375,25 @@ class _Compiler(ShapesGraph):
         return self.member(f"{wrong} {f} {path} {v} .", dom, f)
 
     # --- top level -----------------------------------------------------------------------
+    def restrict(self, dom: _Dom, focus: Focus) -> _Dom:
+        """The nodes of ``dom`` that are in ``focus``."""
+        has = dom.has
+        assert has is not None
+        iris = " ".join(f"<{i}>" for i in focus.iris)
+        graphs = " ".join(f"<{g}>" for g in focus.graphs)
+
+        def within(x: str) -> str:
+            parts = [f"{{ VALUES {x} {{ {iris} }} }}"] if iris else []
+            if graphs:
+                parts.append(f"{{ GRAPH ?fg_ {{ {x} ?fp_ ?fo_ }} VALUES ?fg_ {{ {graphs} }} }}")
+            return " UNION ".join(parts) or f"VALUES {x} {{ }}"
+
+        return _Dom(
+            lambda x: f"{{ SELECT DISTINCT {x} WHERE {{ {within(x)} }} }} {has(x)}",
+            lambda x: f"{{ {within(x)} }} {has(x)}",
+            focus.size,
+        )
+
     def targets(self, s: Any) -> _Dom | None:
         import rdflib
 
@@ -444,12 +473,16 @@ class _Compiler(ShapesGraph):
         # rarest top-level triple (repeating a triple of the group changes no solution)
         counted = [(self.count(p[1:-1]), t) for t, p in triples if p.startswith("<")]
         seed = f"{{ SELECT * WHERE {{ {min(counted)[1]} }} }}" if counted else ""
+        where = (  # few focus nodes: from them; else from the rarest triple, then the check
+            f"{dom.of('?this')} {body}"
+            if dom.size <= 1000
+            else self.member(f"{seed} {body}", dom, "?this")
+        )
         names = tuple(dict.fromkeys(n[1:] for n in m.group("vars").split()))
         sel = " ".join(f"?{n}" for n in names if n != "this")
         p = self.one(s, "path")
         return Query(
-            f"{prefixes}SELECT DISTINCT ?this {sel} WHERE {{ "
-            f"{self.member(f'{seed} {body}', dom, '?this')} }}",
+            f"{prefixes}SELECT DISTINCT ?this {sel} WHERE {{ {where} }}",
             f"{SH}SPARQLConstraintComponent",
             _nt(s),
             None if p is None else self.path(p),
@@ -481,12 +514,13 @@ class _Compiler(ShapesGraph):
         return found if any("?this" in t.split() for t, _ in found) else None
 
 
-def compile_shapes(shapes: Any, count: Callable[..., int]) -> Compiled:
+def compile_shapes(shapes: Any, count: Callable[..., int], focus: Focus | None = None) -> Compiled:
     """Compile every shape with targets in the rdflib graph ``shapes``.
 
     ``count(predicate, object="?o", limit=None)`` returns how many triples of the store have
     that predicate (and object), or ``limit`` when there are at least that many: the size
-    estimates that choose between look-ups and hash joins.
+    estimates that choose between look-ups and hash joins.  With ``focus``, only those of
+    the targets are validated (after an incremental build).
     """
     import rdflib
 
@@ -507,6 +541,8 @@ def compile_shapes(shapes: Any, count: Callable[..., int]) -> Compiled:
             dom = comp.targets(s)
             if dom is None:
                 continue
+            if focus is not None:
+                dom = comp.restrict(dom, focus)
             queries = comp.top(s, dom)
             for c in shapes.objects(s, _sh("sparql")):
                 if not comp.deactivated(c):
