@@ -129,7 +129,7 @@ class _Compiler(ShapesGraph):
         """
         flt = f"FILTER({cond})" if cond else ""
         if self.nested(dom, path):
-            return f"{dom.of(f)} {f} {path} {v} . {flt}"
+            return self.lateral(dom, f, f"{f} {path} {v} . {flt}")
         if cond:
             return self.member(f"{f} {path} {v} . {flt}", dom, f)
         return f"{{ SELECT DISTINCT {f} {v} WHERE {{ {f} {path} {v} }} }} {dom.of(f)}"
@@ -137,11 +137,17 @@ class _Compiler(ShapesGraph):
     def grouped(self, dom: _Dom, f: str, path: str, w: str, having: str, cond: str = "") -> str:
         """The nodes whose values (with ``cond``) satisfy ``having``; scanned, the domain is
         not applied (the caller checks it, or subtracts the result from it)."""
-        flt = f"FILTER({cond})" if cond else ""
-        start = dom.of(f) if self.nested(dom, path) else ""
-        return (
-            f"SELECT {f} WHERE {{ {start} {f} {path} {w} . {flt} }} GROUP BY {f} HAVING ({having})"
-        )
+        pattern = f"{f} {path} {w} . " + (f"FILTER({cond})" if cond else "")
+        if self.nested(dom, path):
+            pattern = self.lateral(dom, f, pattern)
+        return f"SELECT {f} WHERE {{ {pattern} }} GROUP BY {f} HAVING ({having})"
+
+    @staticmethod
+    def lateral(dom: _Dom, f: str, pattern: str) -> str:
+        """``pattern`` for each node of the (small) domain, by index look-ups: Oxigraph joins a
+        group with a triple by scanning the triple's predicate, even for one node, so the
+        join is written with ``LATERAL`` (Oxigraph's, from the SPARQL 1.2 proposals)."""
+        return f"{{ {dom.of(f)} }} LATERAL {{ {pattern} }}"
 
     def too_many(self, dom: _Dom, f: str, path: str, w: str, n: int, cond: str = "") -> str:
         inner = self.grouped(dom, f, path, w, f"COUNT(DISTINCT {w}) > {n}", cond)
@@ -192,7 +198,7 @@ class _Compiler(ShapesGraph):
         return _Dom(
             lambda x: f"{{ SELECT DISTINCT {x} WHERE {{ {pairs} BIND({h} AS {x}) }} }}",
             lambda x: f"{g} {path} {x} . {check}",
-            self.first_predicate_count(path),
+            min(10 * dom.size, self.first_predicate_count(path)),  # a few values a node
         )
 
     # --- violating nodes of a shape, as a set ------------------------------------------
@@ -287,10 +293,12 @@ class _Compiler(ShapesGraph):
             return self.without(dom, f, path, f"{f} {path} {_nt(arg)}")
         if name == "uniqueLang":
             lang = self.var("l")
-            start = dom.of(f) if self.nested(dom, path) else ""
             tagged = f"FILTER(COALESCE(lang({w}) != '', false)) BIND(LCASE(lang({w})) AS {lang})"
+            pattern = f"{f} {path} {w} . {tagged}"
+            if self.nested(dom, path):
+                pattern = self.lateral(dom, f, pattern)
             inner = (
-                f"SELECT {f} WHERE {{ {start} {f} {path} {w} . {tagged} }} "
+                f"SELECT {f} WHERE {{ {pattern} }} "
                 f"GROUP BY {f} {lang} HAVING (COUNT(DISTINCT {w}) > 1)"
             )
             return self.member(f"{{ {inner} }}", dom, f)
@@ -380,16 +388,15 @@ class _Compiler(ShapesGraph):
         has = dom.has
         assert has is not None
         iris = " ".join(f"<{i}>" for i in focus.iris)
-        graphs = " ".join(f"<{g}>" for g in focus.graphs)
 
         def within(x: str) -> str:
             parts = [f"{{ VALUES {x} {{ {iris} }} }}"] if iris else []
-            if graphs:
-                parts.append(f"{{ GRAPH ?fg_ {{ {x} ?fp_ ?fo_ }} VALUES ?fg_ {{ {graphs} }} }}")
+            # one branch per graph: a graph variable would make Oxigraph scan every quad
+            parts += [f"{{ GRAPH <{g}> {{ {x} ?fp_ ?fo_ }} }}" for g in focus.graphs]
             return " UNION ".join(parts) or f"VALUES {x} {{ }}"
 
         return _Dom(
-            lambda x: f"{{ SELECT DISTINCT {x} WHERE {{ {within(x)} }} }} {has(x)}",
+            lambda x: f"{{ SELECT DISTINCT {x} WHERE {{ {within(x)} }} }} LATERAL {{ {has(x)} }}",
             lambda x: f"{{ {within(x)} }} {has(x)}",
             focus.size,
         )
@@ -474,7 +481,7 @@ class _Compiler(ShapesGraph):
         counted = [(self.count(p[1:-1]), t) for t, p in triples if p.startswith("<")]
         seed = f"{{ SELECT * WHERE {{ {min(counted)[1]} }} }}" if counted else ""
         where = (  # few focus nodes: from them; else from the rarest triple, then the check
-            f"{dom.of('?this')} {body}"
+            self.lateral(dom, "?this", body)
             if dom.size <= 1000
             else self.member(f"{seed} {body}", dom, "?this")
         )
