@@ -8,7 +8,8 @@ Implements, for the validation of a whole store, W3C SHACL (Recommendation, 20 J
 - §2.3.1 property paths (predicate, sequence, alternative, inverse, zero-or-more,
   one-or-more, zero-or-one), written as the SPARQL 1.1 property paths of §2.3.1's table;
 - §3.6 validation results: focus node, result path, value, source constraint component,
-  source shape, message, severity (:class:`Result`);
+  source shape, message, severity (:class:`Query` says how its rows give them;
+  :mod:`minelaw.store.entry_shapes` runs the queries);
 - §4 the Core constraint components: §4.1 ``class``, ``datatype``, ``nodeKind``; §4.2
   ``minCount``, ``maxCount``; §4.3 ``min/maxExclusive``, ``min/maxInclusive``; §4.4
   ``min/maxLength``, ``pattern`` (with ``flags``), ``languageIn``, ``uniqueLang``; §4.5 ``equals``,
@@ -22,14 +23,19 @@ Implements, for the validation of a whole store, W3C SHACL (Recommendation, 20 J
 Each top-level shape and constraint component becomes one query over the whole store (the
 union of its graphs) that returns the violating focus nodes (and values); nested shapes
 (``sh:node``, ``sh:or``...) become sets of violating nodes combined by join, ``UNION`` and
-``MINUS``.  Oxigraph joins large sets by hashing but looks a binding up per row, so each
-query is written for its size: a shape with few targets against a predicate with many
-triples starts from the targets; otherwise the values are scanned once and joined.
+``MINUS``.  The queries are written for Oxigraph's evaluator, whose optimiser does not know
+how many triples a predicate has: with many targets, a predicate's triples are scanned once,
+filtered, and only the few violations left are checked against the targets (``BIND(EXISTS
+...)`` after a sub-select: a ``FILTER EXISTS`` would be pushed down to every triple), and
+absences are anti-joins (``MINUS``); with few targets against many triples, each target is
+looked up (``LATERAL``, Oxigraph's, from the SPARQL 1.2 proposals: it hash-joins a group with
+a triple otherwise); conjunctions and disjunctions are ``IF`` chains (it evaluates both sides
+of ``&&`` and ``||``).  The sizes come from triple counts on the store.
 
 What is not compiled -- ``sh:closed``, ``sh:qualifiedValueShapesDisjoint``, SHACL-AF targets,
 SPARQL constraints in nested shapes or of another form, any unknown ``sh:`` parameter -- makes
 :func:`compile_shapes` list the shape in :attr:`Compiled.fallback` with the reason, and the
-caller validates that shape with pySHACL (the reference engine, :func:`pyshacl_results`).
+caller validates that shape with pySHACL (the reference engine).
 
 Assumes what a minelaw store guarantees: the ``rdfs:subClassOf`` consequences of every
 ``rdf:type`` are materialised (OWL 2 RL cax-sco, :mod:`minelaw.store.reason`), so a SHACL
