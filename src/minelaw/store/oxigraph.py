@@ -215,12 +215,14 @@ _PREFIX_MAP = {
 }
 
 
-def cache_key(files: Sequence[InputFile]) -> str:
-    """SHA-256 over the store format, minelaw's version and every input file."""
+def cache_key(files: Sequence[InputFile], digests: dict[Path, str] | None = None) -> str:
+    """SHA-256 over the store format, minelaw's version and every input file (``digests``:
+    the files' SHA-256 if already known)."""
     h = hashlib.sha256()
     h.update(f"minelaw-store:{STORE_FORMAT}:{__version__}\n".encode())
     for f in files:
-        h.update(f"{f.kind}\t{f.relpath}\t{f.digest()}\n".encode())
+        digest = digests[f.path] if digests else f.digest()
+        h.update(f"{f.kind}\t{f.relpath}\t{digest}\n".encode())
     return h.hexdigest()
 
 
