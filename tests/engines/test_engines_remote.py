@@ -199,6 +199,12 @@ def test_digest_answer_is_rfc_2617_and_preemptive(monkeypatch: pytest.MonkeyPatc
     second = auth.header("GET", "http://h/dir/index.html")
     assert second is not None and "nc=00000002" in second
     assert "Circle Of Life" not in repr(auth) + first
+    # credentials given in a URL go as Basic from the first request (as before), until a
+    # Digest challenge takes over
+    url_auth = HttpAuth(Credentials("u", "p"), basic_first=True)
+    assert url_auth.header("GET", "http://h/x") == "Basic dTpw"
+    assert url_auth.learn(['Digest realm="r", nonce="n"'])
+    assert (url_auth.header("GET", "http://h/x") or "").startswith("Digest ")
 
 
 def test_virtuoso_terms_are_read_back_canonical() -> None:

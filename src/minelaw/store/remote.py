@@ -116,9 +116,11 @@ class HttpAuth:
     """Answers a server's HTTP Basic or Digest challenge with the given credentials, and keeps
     answering it preemptively (Digest: the server's nonce with a growing nonce count)."""
 
-    def __init__(self, credentials: Credentials) -> None:
+    def __init__(self, credentials: Credentials, *, basic_first: bool = False) -> None:
+        """``basic_first``: send Basic before any challenge (credentials given in a URL, as
+        minelaw always did); a Digest challenge still takes over."""
         self.credentials = credentials
-        self._scheme: str | None = None
+        self._scheme: str | None = "basic" if basic_first else None
         self._params: dict[str, str] = {}
         self._nc = 0
 
@@ -224,7 +226,7 @@ def http_request(
             f"not an http(s) URL: {url!r}", hint="give the full URL, e.g. http://HOST:PORT/query"
         )
     if auth is None and url_creds is not None:
-        auth = HttpAuth(url_creds)
+        auth = HttpAuth(url_creds, basic_first=True)
     for attempt in (1, 2):
         hdrs = {"User-Agent": USER_AGENT, **(headers or {})}
         answer = auth.header(method, url) if auth else None
@@ -290,7 +292,10 @@ class RemoteStore:
         self.endpoint_url = url  # never with credentials: it is shown as the KB version
         self.timeout = timeout
         self.credentials = credentials or url_creds
-        self.auth = HttpAuth(self.credentials) if self.credentials else None
+        basic_first = credentials is None and url_creds is not None
+        self.auth = (
+            HttpAuth(self.credentials, basic_first=basic_first) if self.credentials else None
+        )
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.endpoint_url!r})"
