@@ -908,6 +908,17 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
     return "".join(out)
 
 
+def _engines_module() -> Any:
+    """benchmarks/engines.py, by path (``engines`` is also the name of tests/engines)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("minelaw_bench_engines", HERE / "engines.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated incident counts")
@@ -950,6 +961,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="JSON",
         help="only write the report from these RESULTS.json files (sizes merged)",
     )
+    ap.add_argument(
+        "--engines",
+        default=None,
+        metavar="LIST",
+        help="instead: compare SPARQL engines (oxigraph,virtuoso,jena) with the embedded store "
+        "(benchmarks/engines.py)",
+    )
+    ap.add_argument("--jena-heap", default="4g", help="Java heap of the Jena commands (--engines)")
     # child mode
     ap.add_argument("--measure", choices=sorted(MEASURES), help=argparse.SUPPRESS)
     ap.add_argument("--kb", type=Path, help=argparse.SUPPRESS)
@@ -959,6 +978,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.measure:
         print(json.dumps(MEASURES[a.measure](a)), flush=True)
         return 0
+    if a.engines:  # issue 21: its own measurements and report section (benchmarks/engines.py)
+        return _engines_module().run_engines(a)
     if a.report_from:  # merge the raw results of earlier runs into one report
         merged: dict[int, dict[str, Any]] = {}
         for f in a.report_from:
