@@ -2,10 +2,8 @@
 candidates and saved queries, through ``--endpoint`` on the Oxigraph server, OpenLink
 Virtuoso and Jena ARQ (TDB2), against the embedded store.
 
-Expected failures are marked ``xfail(strict=True)`` with the reason: each names a query in
-``rules/obligations`` or ``src/minelaw/reasoning`` that needs a rewrite which is not this
-issue's to make (listed in ``docs/team-server.md``); when the rewrite lands the test passes,
-strict xfail turns that into a failure, and the mark is removed.
+The rewrites Virtuoso and Jena needed in ``rules/obligations`` and ``src/minelaw/reasoning``
+(``docs/team-server.md``, "Engine differences") have landed: no expected failure is left.
 """
 
 from __future__ import annotations
@@ -24,16 +22,6 @@ from .engines_support import ENGINES, VIRTUOSO_ENV, Engines, embedded, invoke, w
 from .parity import comparable
 
 pytestmark = pytest.mark.engines
-
-# why an engine still differs (docs/team-server.md, "Engine differences", has the rewrites)
-WHY = {
-    "virtuoso-rules": "Virtuoso needs rewrites in rules/obligations and reasoning/findings.py "
-    "(ml:about/ml:place?/ml:partOf* paths, <= on xsd:date, BIND(EXISTS...) booleans, nested "
-    "OPTIONAL in the legal-basis query): docs/team-server.md, differences 10, 11, 18, 24",
-    "claimant-order": "reasoning/findings.py fetch_items keeps the first ?claimant row of a "
-    "query without ORDER BY: with two claimants the brief names the one the engine lists "
-    "first (difference 28)",
-}
 
 
 def credentials(engine: str) -> Credentials | None:
@@ -77,9 +65,7 @@ def findings_pair(engines: Engines, engine: str, kb: Path) -> tuple[dict[str, An
     "engine",
     [
         "oxigraph",
-        pytest.param(
-            "virtuoso", marks=pytest.mark.xfail(strict=True, reason=WHY["virtuoso-rules"])
-        ),
+        "virtuoso",
         "jena",
     ],
 )
@@ -89,16 +75,6 @@ def test_findings_same_on_the_bundled_kb(engine: str, engines: Engines, bundled_
     assert doc_r == doc_l
 
 
-#: rule worlds on which Virtuoso's findings differ today (the others already agree)
-VIRTUOSO_WORLDS_DIFFERING = {
-    "world-01",
-    "world-02",
-    "world-03",
-    "world-04",
-    "world-06",
-    "world-07",
-    "world-09",
-}
 WORLDS = [f"world-{i:02d}" for i in range(1, len(world_groups()) + 1)]
 
 
@@ -106,10 +82,7 @@ def _world_params() -> list[Any]:
     out = []
     for engine in ENGINES:
         for world in WORLDS:
-            marks = []
-            if engine == "virtuoso" and world in VIRTUOSO_WORLDS_DIFFERING:
-                marks.append(pytest.mark.xfail(strict=True, reason=WHY["virtuoso-rules"]))
-            out.append(pytest.param(engine, world, marks=marks, id=f"{engine}-{world}"))
+            out.append(pytest.param(engine, world, id=f"{engine}-{world}"))
     return out
 
 
@@ -170,10 +143,8 @@ def test_saved_queries_same_rows(engine: str, engines: Engines, bundled_kb: Path
     "engine",
     [
         "oxigraph",
-        pytest.param(
-            "virtuoso", marks=pytest.mark.xfail(strict=True, reason=WHY["virtuoso-rules"])
-        ),
-        pytest.param("jena", marks=pytest.mark.xfail(strict=True, reason=WHY["claimant-order"])),
+        "virtuoso",
+        "jena",
     ],
 )
 def test_briefs_byte_identical(

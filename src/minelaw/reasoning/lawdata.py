@@ -279,6 +279,13 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
             classifications[r["c"]].append(per)
         if r.get("t"):
             per.places.add(r["t"])
+    # a conflict recorded without ml:start began, as far as the record shows, when its
+    # earliest classification did (an armed conflict exists once it is classified as one;
+    # docs/legal-model.md 1.4): its nexus does not depend on whether the record has ml:start
+    for c, period in conflicts.items():
+        starts = [p.start for p in classifications.get(c, []) if p.start is not None]
+        if period.start is None and starts:
+            period.start = min(starts)
     phases: dict[str, list[Period]] = defaultdict(list)
     for r in _rows(
         store,
@@ -337,9 +344,19 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
                  OPTIONAL { ?x ml:end ?e } OPTIONAL { ?x ml:basis ?b } }""",
         )
     ]
+    # the direct links, closed here: a path with both ends free is an error on some engines
+    # (Virtuoso: "transitive start not given"; docs/team-server.md, difference 21)
+    direct: dict[str, set[str]] = defaultdict(set)
+    for r in _rows(store, "SELECT DISTINCT ?a ?b WHERE { ?a ml:organOf ?b }"):
+        direct[r["a"]].add(r["b"])
     organ_of: dict[str, set[str]] = defaultdict(set)
-    for r in _rows(store, "SELECT ?a ?b WHERE { ?a ml:organOf+ ?b }"):
-        organ_of[r["a"]].add(r["b"])
+    for a in list(direct):
+        todo = list(direct[a])
+        while todo:
+            b = todo.pop()
+            if b not in organ_of[a]:
+                organ_of[a].add(b)
+                todo.extend(direct.get(b, ()))
     ancestors: dict[str, set[str]] = defaultdict(set)
     sovereign: dict[str, str] = {}
     place_vals = " ".join(f"<{p}>" for p in sorted(set(places)) if p)
