@@ -367,7 +367,7 @@ def generate(out: Path, n: int, seed: int = 9) -> dict[str, object]:
         for s, enemy in ((a, b), (b, a)):
             si = STATES.index(s)
 
-            def bound(treaty: str) -> bool:
+            def bound(treaty: str, si: int = si, enemy: str = enemy) -> bool:
                 """A treaty binds a party towards a belligerent also bound by it (Geneva
                 Conventions common art 2(3); AP I art 96(2); CCW art 7)."""
                 return treaty in treaties(si) and treaty in treaties(STATES.index(enemy))
