@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -128,6 +129,11 @@ class Interval:
         return "unknown"
 
 
+def _natural(iri: str) -> list[tuple[int, str]]:
+    """Sort key: numbers compared as numbers (``art10-2`` before ``art10-10``)."""
+    return [(int(x), "") if x.isdigit() else (-1, x) for x in re.split(r"(\d+)", iri)]
+
+
 # --- the law's data ----------------------------------------------------------------------------
 @dataclass
 class Period:
@@ -238,6 +244,12 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
                   ?t ml:customaryCounterpart ?n }}""",
         ):
             info[r["n"]].counterpart_of.append(r["t"])
+        # rows come in the engine's order: lists are sorted so that every engine gives the same
+        # findings (provisions in their natural order: art 10(2) before art 10(10))
+        for n in info.values():
+            n.provisions.sort(key=_natural)
+            n.counterparts.sort(key=_natural)
+            n.counterpart_of.sort(key=_natural)
     participations: dict[tuple[str, str], list[Period]] = defaultdict(list)
     for r in _rows(
         store,
