@@ -245,7 +245,7 @@ def applicability(store: Any, f: Finding) -> dict[str, Any]:
                          OPTIONAL {{ ?through a ?throughtype
                                     FILTER(?throughtype = ml:DeFactoAuthority) }} }}
               OPTIONAL {{ ?cp ml:basis ?basis }} OPTIONAL {{ ?cp skos:scopeNote ?note }}
-            }} ORDER BY ?start ?cp""",
+            }} ORDER BY ?start ?cp ?basis""",
     )
     lab = labels_of(
         store,

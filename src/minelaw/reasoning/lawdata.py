@@ -346,6 +346,9 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
             ),
         )
         per.places.add(r["t"])
+        # several recorded bases: the same one on every engine, whatever the row order
+        if r.get("b") and (not per.basis or r["b"] < per.basis):
+            per.basis = r["b"]
     attribution = [
         _period(r, kind=r.get("k", ""), actor=r["a"], other=r["st"], basis=r.get("b", ""))
         for r in _rows(
