@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Protocol
 
 from ..namespaces import ML, sparql_prefixes
@@ -144,8 +145,32 @@ def rule_number(locator: str) -> str:
     return m.group(1) if m else locator.strip()
 
 
-def cite_customary_rule(publisher: str, title: str, rule: str | None = None) -> str:
-    """A rule of a customary law study: ``ICRC, Customary IHL Database, Rule 83``."""
+def join_authors(authors: Sequence[str]) -> str:
+    """OSCOLA s 3.1.1: ``A``, ``A and B``, ``A, B and C``; more than three: ``A and others``."""
+    names = [a.strip() for a in authors if a.strip()]
+    if len(names) > 3:
+        return f"{names[0]} and others"
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def cite_customary_rule(
+    publisher: str,
+    title: str,
+    rule: str | None = None,
+    authors: Sequence[str] = (),
+    year: str | None = None,
+) -> str:
+    """A rule of a customary law study.
+
+    With its authors, the study is cited as a book (OSCOLA s 3.2): ``Jean-Marie Henckaerts and
+    Louise Doswald-Beck, Customary International Humanitarian Law, Volume I: Rules (CUP 2005)
+    r 83`` (the pinpoint after a space, ``r`` for rule: OSCOLA s 1.6); without them, an
+    institution's database: ``ICRC, Customary IHL Database, Rule 83``.
+    """
+    if authors:
+        imprint = " ".join(x for x in (publisher.strip(), (year or "")[:4]) if x)
+        text = f"{join_authors(authors)}, {title.strip()}" + (f" ({imprint})" if imprint else "")
+        return f"{text} r {rule_number(rule)}" if rule else text
     text = f"{publisher.strip()}, {title.strip()}"
     return f"{text}, Rule {rule_number(rule)}" if rule else text
 
@@ -223,7 +248,10 @@ def cite(store: _Queryable, iri: str, pinpoint: str | None = None) -> str:
             f.get("title", iri), f.get("adopted"), f.get("inforce"), f.get("series"), pinpoint
         )
     if kind == ML + "CustomaryLawStudy":
-        return cite_customary_rule(f.get("publisher", ""), f.get("title", iri), pinpoint)
+        # a book: the OSCOLA CSL style renders it as OSCOLA does (tests/law/test_law_csl.py)
+        from . import csl
+
+        return csl.oscola(csl.item_for(store, iri), pinpoint, full_stop=False)
     if kind in (ML + "Judgment", ML + "Order"):
         if f.get("court") == "ICJ":
             return cite_icj(
