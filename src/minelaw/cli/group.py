@@ -206,7 +206,8 @@ def _run_findings(
     from ..reasoning.findings import collect, compute
     from ..store.checks import preflight
 
-    problems = preflight(store)
+    with progress_bar("entry shapes") as prog:
+        problems = preflight(store, prog)
     if problems:
         for p in problems[:20]:
             _err(p.render())

@@ -305,6 +305,9 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
         per = next((p for p in phases[r["c"]] if p.iri == iri), None)
         if per is None:
             start = conflicts.get(r["c"], Period("", None, None)).start
+            if start is None:  # no ml:start: the hostilities began with its first classification
+                firsts = [p.start for p in classifications.get(r["c"], []) if p.start]
+                start = min(firsts, default=None)
             per = Period(iri, start, _d(r.get("e")), other=r["c"], basis=r["x"])
             phases[r["c"]].append(per)
         if r.get("t"):
