@@ -199,8 +199,6 @@ def law_item(d: dict[str, Any]) -> dict[str, Any]:
         title += f" ({d['stage']})"
     elif d.get("gc") == "true":
         title += " [GC]"
-    report = d.get("report", "")
-    m = re.fullmatch(r"(.*?)\s*(\S+)", report) if report else None
     return _put(
         item,
         type="legal_case",
@@ -208,10 +206,27 @@ def law_item(d: dict[str, Any]) -> dict[str, Any]:
         authority=court,
         number=d.get("app"),
         issued=_date(d.get("decided")),
-        container_title=m.group(1) if m else None,
-        page=m.group(2) if m and court == "ICJ" else None,
-        volume=m.group(2) if m and court != "ICJ" else None,
+        URL=d.get("url"),
+        **report_fields(d.get("report", "")),
     )
+
+
+def report_fields(report: str) -> dict[str, str]:
+    """A law report citation as CSL's reporter fields: ``ECHR 1998-VIII 3124`` -> reporter
+    ``ECHR``, volume ``1998-VIII``, page ``3124``; ``ICJ Rep 361`` -> reporter ``ICJ Rep``, page
+    ``361``; any other form (``Series A no 310``) whole as the reporter."""
+    report = report.strip()
+    if not report:
+        return {}
+    m = re.fullmatch(r"ECHR\s+(\d{4}-[IVXL]+)(?:\s+(\d+))?", report)
+    if m:
+        return {
+            k: v for k, v in (("container_title", "ECHR"), ("volume", m[1]), ("page", m[2])) if v
+        }
+    m = re.fullmatch(r"(ICJ Rep)\s+(\d+)", report)
+    if m:
+        return {"container_title": m[1], "page": m[2]}
+    return {"container_title": report}
 
 
 def source_item(d: dict[str, Any]) -> dict[str, Any]:
@@ -408,11 +423,25 @@ _BIBTEX_TYPES = {
     "article-newspaper": "article",
     "report": "techreport",
 }
-_LATEX_SPECIAL = re.compile(r"([&%$#_{}])")
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    **{c: "\\" + c for c in "&%$#_{}"},
+}
+_LATEX_SPECIAL = re.compile("[" + re.escape("".join(_LATEX)) + "]")
 
 
 def _latex(text: str) -> str:
-    return _LATEX_SPECIAL.sub(r"\\\1", text).replace("~", r"\textasciitilde{}")
+    """Text for a BibTeX field: LaTeX's special characters escaped (other characters kept as
+    UTF-8, which biber and LaTeX read)."""
+    return _LATEX_SPECIAL.sub(lambda m: _LATEX[m.group(0)], text)
+
+
+def _verbatim(url: str) -> str:
+    """A URL for biblatex's verbatim ``url`` field: kept as is, but braces and spaces (which
+    would end or unbalance the field) percent-encoded."""
+    return url.replace("{", "%7B").replace("}", "%7D").replace(" ", "%20")
 
 
 def _iso(date: dict[str, Any] | None) -> str:
@@ -422,45 +451,57 @@ def _iso(date: dict[str, Any] | None) -> str:
     return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
 
 
-def to_bibtex(items: Sequence[dict[str, Any]]) -> str:
-    """CSL-JSON items as a BibTeX database (pybtex); URLs and dates kept as biblatex reads them
-    (``url``, ``urldate``, ``date``), text fields with LaTeX's special characters escaped."""
-    from pybtex.database import BibliographyData, Entry, Person
+def bibtex_key(identifier: str) -> str:
+    """A KB identifier as a BibTeX key (no spaces, commas, braces, quotes or ``=``)."""
+    return re.sub(r"[^A-Za-z0-9_:.+/-]", "-", identifier)
 
-    entries: dict[str, Any] = {}
+
+def bibtex_fields(it: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The BibTeX entry type and fields (already escaped) of one CSL-JSON item."""
+    btype = _BIBTEX_TYPES.get(it["type"], "misc")
+    fields: dict[str, str] = {}
+    names = [a["literal"] for a in it.get("author", []) if a.get("literal")]
+    # a name holding " and " is one name: braces keep BibTeX from splitting it
+    fields["author"] = " and ".join(
+        "{" + _latex(n) + "}" if " and " in n else _latex(n) for n in names
+    )
+    fields["title"] = "{" + _latex(it.get("title", it["id"])) + "}"  # capitals as written
+    issued = it.get("issued")
+    if issued:
+        fields["year"] = str(issued["date-parts"][0][0])
+        fields["date"] = _iso(issued)
+    if it["type"] == "article-newspaper":
+        fields["journal"] = _latex(it.get("container-title", ""))
+    elif it["type"] == "report":
+        fields["institution"] = _latex(it.get("publisher", ""))
+    elif it.get("publisher"):
+        fields["publisher"] = _latex(it["publisher"])
+    elif it.get("container-title"):  # a case's law report: reporter, volume, page
+        report = (it.get(k) for k in ("container-title", "volume", "page"))
+        fields["howpublished"] = _latex(" ".join(x for x in report if x))
+    if it["type"] == "legal_case":
+        case = (it.get("authority"), it.get("number") and "App no " + it["number"])
+        fields["note"] = _latex(", ".join(x for x in case if x))
+    elif it["type"] == "treaty":
+        fields["note"] = _latex("; ".join(x for x in (it.get("genre"), it.get("note")) if x))
+    if it.get("URL"):
+        fields["url"] = _verbatim(it["URL"])
+    if it.get("accessed"):
+        fields["urldate"] = _iso(it["accessed"])
+    if it.get("language"):
+        fields["langid"] = _latex(it["language"])
+    return btype, {k: v for k, v in fields.items() if v}
+
+
+def to_bibtex(items: Sequence[dict[str, Any]]) -> str:
+    """CSL-JSON items as a BibTeX database: fields in braces, LaTeX's special characters
+    escaped, URLs and dates as biblatex reads them (``url`` verbatim, ``urldate``, ``date``);
+    ``tests/law/test_law_csl.py`` parses it back with pybtex.  (pybtex's own writer is not
+    used: it escapes the verbatim ``url`` field too, which biblatex would print with its
+    backslashes.)"""
+    out = []
     for it in items:
-        btype = _BIBTEX_TYPES.get(it["type"], "misc")
-        fields: dict[str, str] = {}
-        title = it.get("title", it["id"])
-        fields["title"] = "{" + _latex(title) + "}"  # braces keep the capitals as written
-        issued = it.get("issued")
-        if issued:
-            fields["year"] = str(issued["date-parts"][0][0])
-            fields["date"] = _iso(issued)
-        if it["type"] == "article-newspaper":
-            fields["journal"] = _latex(it.get("container-title", ""))
-        elif it["type"] == "report":
-            fields["institution"] = _latex(it.get("publisher", ""))
-        elif it.get("publisher"):
-            fields["publisher"] = _latex(it["publisher"])
-        elif it.get("container-title"):
-            fields["howpublished"] = _latex(it["container-title"])
-        if it["type"] == "legal_case":
-            case = ", ".join(
-                x for x in (it.get("authority"), it.get("number") and "App no " + it["number"]) if x
-            )
-            fields["note"] = _latex(case)
-        elif it["type"] == "treaty":
-            fields["note"] = _latex("; ".join(x for x in (it.get("genre"), it.get("note")) if x))
-        if it.get("URL"):
-            fields["url"] = it["URL"]
-        if it.get("accessed"):
-            fields["urldate"] = _iso(it["accessed"])
-        if it.get("language"):
-            fields["langid"] = it["language"]
-        fields = {k: v for k, v in fields.items() if v}
-        persons = {"author": [Person(_latex(a["literal"])) for a in it.get("author", [])]}
-        entries[it["id"]] = Entry(
-            btype, fields=fields, persons={k: v for k, v in persons.items() if v}
-        )
-    return BibliographyData(entries=entries).to_string("bibtex")
+        btype, fields = bibtex_fields(it)
+        body = "".join(f"  {k} = {{{v}}},\n" for k, v in fields.items())
+        out.append(f"@{btype}{{{bibtex_key(it['id'])},\n{body}}}\n")
+    return "\n".join(out)
