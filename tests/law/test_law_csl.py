@@ -340,3 +340,28 @@ def test_cli_bad_usage_exits_2(run_cli, args: tuple[str, ...]) -> None:  # type:
     res = run_cli(*args)
     assert res.exit_code == 2, res.output
     assert res.output.strip() and "Traceback" not in res.output
+
+
+def test_publisher_labels_are_the_sources_own() -> None:
+    """A source without a publisher gets none (not every organisation's label); one with a
+    publisher gets its English preferred label."""
+    import pyoxigraph as ox
+
+    from minelaw.store.oxigraph import EmbeddedStore
+
+    ttl = """
+    @prefix ml: <https://w3id.org/minelaw/ontology#> .
+    @prefix dcterms: <http://purl.org/dc/terms/> .
+    @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    <urn:s1> a ml:Source ; dcterms:identifier "s1" ; dcterms:title "One" ;
+        dcterms:publisher <urn:o1> .
+    <urn:s2> a ml:Source ; dcterms:identifier "s2" ; dcterms:title "Two" .
+    <urn:o1> skos:prefLabel "Org One"@en , "Org Un"@fr ; rdfs:label "O1" .
+    <urn:o2> skos:prefLabel "Org Two"@en ; rdfs:label "O2" .
+    """
+    raw = ox.Store()
+    raw.load(ttl.encode(), ox.RdfFormat.TURTLE)
+    items = csl.items_by_iri(EmbeddedStore(raw, [], "k", cached=False))
+    assert items["urn:s1"]["container-title"] == "Org One"
+    assert "container-title" not in items["urn:s2"] and "publisher" not in items["urn:s2"]

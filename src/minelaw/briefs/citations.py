@@ -19,7 +19,11 @@ Forms (OSCOLA 4th ed; placeholders, not real cases):
   ICJ Rep 361, para 10`` when the report is in the data; otherwise the date form
   ``Case name (A v B) (Stage) (Order of 1 January 2021)`` or ``(Judgment of ...)``;
   no page number is ever made up;
-- customary rule: ``ICRC, Customary IHL Database, Rule 83``;
+- customary rule: the study as a book (s 3.2) with the rule as pinpoint, ``Jean-Marie
+  Henckaerts and Louise Doswald-Beck, Customary International Humanitarian Law, Volume I: Rules
+  (CUP 2005) r 83``, rendered through the OSCOLA CSL style (:mod:`minelaw.briefs.csl`), which
+  gives this form; without authors in the data, ``ICRC, Customary IHL Database, Rule 83``
+  (:func:`cite_customary_rule`, which agrees with the style on the book form);
 - UN document (s 4.2.1): ``Title (1 January 2000) UN Doc A/RES/1/1``
   (:func:`cite_un_document`; the KB holds no UN document yet, so :func:`cite`
   does not produce this form).

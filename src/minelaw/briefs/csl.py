@@ -88,9 +88,8 @@ SELECT ?x ?type ?id ?title ?adopted ?inforce ?series ?case ?app ?decided ?gc ?re
   OPTIONAL { ?x dcterms:issued ?issued }
   OPTIONAL { ?x ml:officialText ?url }
   OPTIONAL { ?x dcterms:creator ?creator }
-  OPTIONAL { ?x dcterms:publisher ?p }
-  OPTIONAL { ?p skos:altLabel ?pshort }
-  OPTIONAL { ?p rdfs:label ?plabel }
+  OPTIONAL { ?x dcterms:publisher ?p
+             OPTIONAL { ?p skos:altLabel ?pshort } OPTIONAL { ?p rdfs:label ?plabel } }
 }
 """
 
@@ -107,9 +106,9 @@ SELECT ?x ?id ?title ?issued ?url ?accessed ?kind ?lang ?creator ?pref ?plabel ?
   OPTIONAL { ?x dcterms:creator ?creator }
   OPTIONAL { ?x ml:reliability/skos:notation ?rel }
   OPTIONAL { ?x ml:credibility/skos:notation ?cred }
-  OPTIONAL { ?x dcterms:publisher ?p }
-  OPTIONAL { ?p skos:prefLabel ?pref FILTER(LANGMATCHES(LANG(?pref), "en")) }
-  OPTIONAL { ?p rdfs:label ?plabel }
+  OPTIONAL { ?x dcterms:publisher ?p
+             OPTIONAL { ?p skos:prefLabel ?pref FILTER(LANGMATCHES(LANG(?pref), "en")) }
+             OPTIONAL { ?p rdfs:label ?plabel } }
 }
 """
 
