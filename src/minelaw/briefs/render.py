@@ -390,13 +390,15 @@ def _md_escape(text: Any) -> str:
 
 def _md_note(pieces: Sequence[tuple[str, str]]) -> str:
     """A note in pieces (:func:`minelaw.briefs.csl.segments`) as CommonMark: text escaped with
-    its spaces kept, italics between asterisks, the URL an autolink."""
+    its spaces kept, italics between asterisks, the URL an autolink.  Angle brackets of the text
+    (OSCOLA's around a URL) are entity references, so that no ``<`` stands before a URL that is
+    not linked (``javascript:``...)."""
     out = []
     for kind, text in pieces:
         if kind == "url":
             out.append(_md_autolink(text))
             continue
-        body = _md_escape(text)
+        body = _md_escape(text).replace("\\<", "&lt;").replace("\\>", "&gt;")
         if kind == "italic":
             out.append(f"*{body}*")
             continue
