@@ -365,3 +365,23 @@ def test_publisher_labels_are_the_sources_own() -> None:
     items = csl.items_by_iri(EmbeddedStore(raw, [], "k", cached=False))
     assert items["urn:s1"]["container-title"] == "Org One"
     assert "container-title" not in items["urn:s2"] and "publisher" not in items["urn:s2"]
+
+
+def test_a_study_without_recorded_authors_is_cited_as_a_database() -> None:
+    import pyoxigraph as ox
+
+    from minelaw.store.oxigraph import EmbeddedStore
+
+    ttl = """
+    @prefix ml: <https://w3id.org/minelaw/ontology#> .
+    @prefix dcterms: <http://purl.org/dc/terms/> .
+    @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    <urn:study> a ml:CustomaryLawStudy ; dcterms:identifier "study" ;
+        dcterms:title "Customary Law Database" ; dcterms:publisher <urn:org> .
+    <urn:org> skos:altLabel "ORG"@en ; rdfs:label "An Organisation"@en .
+    """
+    raw = ox.Store()
+    raw.load(ttl.encode(), ox.RdfFormat.TURTLE)
+    store = EmbeddedStore(raw, [], "k", cached=False)
+    assert cite(store, "urn:study", "r 7") == "ORG, Customary Law Database, Rule 7"

@@ -252,10 +252,14 @@ def cite(store: _Queryable, iri: str, pinpoint: str | None = None) -> str:
             f.get("title", iri), f.get("adopted"), f.get("inforce"), f.get("series"), pinpoint
         )
     if kind == ML + "CustomaryLawStudy":
-        # a book: the OSCOLA CSL style renders it as OSCOLA does (tests/law/test_law_csl.py)
         from . import csl
 
-        return csl.oscola(csl.item_for(store, iri), pinpoint, full_stop=False)
+        item = csl.item_for(store, iri)
+        if item.get("author"):
+            # a book: the OSCOLA CSL style renders it as OSCOLA does (tests/law/test_law_csl.py)
+            return csl.oscola(item, pinpoint, full_stop=False)
+        # no authors recorded: an institution's database, a form the style has not
+        return cite_customary_rule(f.get("publisher", ""), f.get("title", iri), pinpoint)
     if kind in (ML + "Judgment", ML + "Order"):
         if f.get("court") == "ICJ":
             return cite_icj(
