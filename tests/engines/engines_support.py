@@ -59,7 +59,19 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
 
 
 # --- the rule worlds ----------------------------------------------------------------------
-RULE_CASES = sorted((ROOT / "tests" / "rules").glob("*-[0-9][0-9][0-9].ttl"))
+
+
+def _first_cases(per_rule: int = 2) -> list[Path]:
+    """The first ``per_rule`` cases of each compliance rule (its plain "fires" case and the
+    first filter): every rule's queries run on every engine, while the whole corpus (over 250
+    cases, about 100 worlds of disjoint cases) runs on the embedded store in tests/test_rules.py."""
+    by_rule: dict[str, list[Path]] = {}
+    for case in sorted((ROOT / "tests" / "rules").glob("*-[0-9][0-9][0-9].ttl")):
+        by_rule.setdefault(case.stem.rsplit("-", 1)[0], []).append(case)
+    return sorted(c for cases in by_rule.values() for c in cases[:per_rule])
+
+
+RULE_CASES = _first_cases()
 
 
 def _defined(case: Path) -> set[str]:

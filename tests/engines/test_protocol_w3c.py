@@ -348,7 +348,6 @@ DEVIATIONS.update(
         ("minelaw", "query-multiple-dataset"): f"{SERVE_TODO}: protocol dataset answers 400",
         ("minelaw", "query-from"): f"{SERVE_TODO}: FROM/FROM NAMED are ignored (the union answers)",
         ("minelaw", "service-description"): f"{SERVE_TODO}: GET without a query answers 400",
-        ("minelaw", "bad-query-method"): f"{SERVE_TODO}: PUT/DELETE answer 501, not 405 + Allow",
     }
 )
 

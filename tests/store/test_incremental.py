@@ -254,7 +254,10 @@ def test_an_amendment_takes_a_full_build(cache: Path, tmp_path: Path) -> None:
     (kb / "entries" / "amend.ttl").write_text(AMENDMENT, encoding="utf-8")
     store = open_kb(kb)
     assert not _incremental(store)
-    ask = "ASK { GRAPH ?g { <https://w3id.org/minelaw/id/QQA> <http://www.w3.org/2004/02/skos/core#prefLabel> 'Qaland'@en } }"
+    ask = (
+        "ASK { GRAPH ?g { <https://w3id.org/minelaw/id/QQA> "
+        "<http://www.w3.org/2004/02/skos/core#prefLabel> 'Qaland'@en } }"
+    )
     assert not store.query(ask).boolean
     with (kb / "world.ttl").open("a", encoding="utf-8") as fh:
         fh.write(GROWN)
