@@ -75,7 +75,12 @@ GOLDEN = [
         None,
         CERD_AZE + " (Preliminary Objections) (Judgment of 12 November 2024), paras 65-77",
     ),
-    ("prov-ICRC-CIHL-r83", None, "ICRC, Customary IHL Database, Rule 83"),
+    (
+        "prov-ICRC-CIHL-r83",
+        None,
+        "Jean-Marie Henckaerts and Louise Doswald-Beck, Customary International Humanitarian "
+        "Law, Volume I: Rules (CUP 2005) r 83",
+    ),
     (
         "prov-ECtHR-Albekov-2008-holding",
         None,

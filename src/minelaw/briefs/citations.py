@@ -19,7 +19,11 @@ Forms (OSCOLA 4th ed; placeholders, not real cases):
   ICJ Rep 361, para 10`` when the report is in the data; otherwise the date form
   ``Case name (A v B) (Stage) (Order of 1 January 2021)`` or ``(Judgment of ...)``;
   no page number is ever made up;
-- customary rule: ``ICRC, Customary IHL Database, Rule 83``;
+- customary rule: the study as a book (s 3.2) with the rule as pinpoint, ``Jean-Marie
+  Henckaerts and Louise Doswald-Beck, Customary International Humanitarian Law, Volume I: Rules
+  (CUP 2005) r 83``, rendered through the OSCOLA CSL style (:mod:`minelaw.briefs.csl`), which
+  gives this form; without authors in the data, ``ICRC, Customary IHL Database, Rule 83``
+  (:func:`cite_customary_rule`, which agrees with the style on the book form);
 - UN document (s 4.2.1): ``Title (1 January 2000) UN Doc A/RES/1/1``
   (:func:`cite_un_document`; the KB holds no UN document yet, so :func:`cite`
   does not produce this form).
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Protocol
 
 from ..namespaces import ML, sparql_prefixes
@@ -144,8 +149,32 @@ def rule_number(locator: str) -> str:
     return m.group(1) if m else locator.strip()
 
 
-def cite_customary_rule(publisher: str, title: str, rule: str | None = None) -> str:
-    """A rule of a customary law study: ``ICRC, Customary IHL Database, Rule 83``."""
+def join_authors(authors: Sequence[str]) -> str:
+    """OSCOLA s 3.1.1: ``A``, ``A and B``, ``A, B and C``; more than three: ``A and others``."""
+    names = [a.strip() for a in authors if a.strip()]
+    if len(names) > 3:
+        return f"{names[0]} and others"
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def cite_customary_rule(
+    publisher: str,
+    title: str,
+    rule: str | None = None,
+    authors: Sequence[str] = (),
+    year: str | None = None,
+) -> str:
+    """A rule of a customary law study.
+
+    With its authors, the study is cited as a book (OSCOLA s 3.2): ``Jean-Marie Henckaerts and
+    Louise Doswald-Beck, Customary International Humanitarian Law, Volume I: Rules (CUP 2005)
+    r 83`` (the pinpoint after a space, ``r`` for rule: OSCOLA s 1.6); without them, an
+    institution's database: ``ICRC, Customary IHL Database, Rule 83``.
+    """
+    if authors:
+        imprint = " ".join(x for x in (publisher.strip(), (year or "")[:4]) if x)
+        text = f"{join_authors(authors)}, {title.strip()}" + (f" ({imprint})" if imprint else "")
+        return f"{text} r {rule_number(rule)}" if rule else text
     text = f"{publisher.strip()}, {title.strip()}"
     return f"{text}, Rule {rule_number(rule)}" if rule else text
 
@@ -223,6 +252,13 @@ def cite(store: _Queryable, iri: str, pinpoint: str | None = None) -> str:
             f.get("title", iri), f.get("adopted"), f.get("inforce"), f.get("series"), pinpoint
         )
     if kind == ML + "CustomaryLawStudy":
+        from . import csl
+
+        item = csl.item_for(store, iri)
+        if item.get("author"):
+            # a book: the OSCOLA CSL style renders it as OSCOLA does (tests/law/test_law_csl.py)
+            return csl.oscola(item, pinpoint, full_stop=False)
+        # no authors recorded: an institution's database, a form the style has not
         return cite_customary_rule(f.get("publisher", ""), f.get("title", iri), pinpoint)
     if kind in (ML + "Judgment", ML + "Order"):
         if f.get("court") == "ICJ":

@@ -54,6 +54,7 @@ from .context import (
     values_of,
     when_text,
 )
+from .csl import source_notes
 from .figures import map_places, map_svg, parse_point, timeline_svg
 from .law import legal_sections
 
@@ -203,12 +204,14 @@ def brief_context(
     fact_no = {fa["iri"]: fa["n"] for fa in facts}
     # sources: footnotes in order of first citation, bibliography sorted by publisher
     sources = []
+    notes = source_notes(store, source_no)  # OSCOLA through the CSL style (briefs/csl.py)
     for s, n in sorted(source_no.items(), key=lambda kv: kv[1]):
         d, si = src_info.get(s, {}), f.sources.get(s)
         sources.append(
             {
                 "n": n,
                 "id": local(s),
+                "cite": notes.get(s, [("text", local(s) + ".")]),
                 "publisher": lab.get(d.get("pub", ""), si.publisher_label if si else ""),
                 "title": d.get("title", local(s)),
                 "issued": format_date(d["issued"]) if d.get("issued") else "",
@@ -385,6 +388,26 @@ def _md_escape(text: Any) -> str:
     return re.sub(r"([\\`*_\[\]<>|&~])", r"\\\1", s)
 
 
+def _md_note(pieces: Sequence[tuple[str, str]]) -> str:
+    """A note in pieces (:func:`minelaw.briefs.csl.segments`) as CommonMark: text escaped with
+    its spaces kept, italics between asterisks, the URL an autolink.  Angle brackets of the text
+    (OSCOLA's around a URL) are entity references, so that no ``<`` stands before a URL that is
+    not linked (``javascript:``...)."""
+    out = []
+    for kind, text in pieces:
+        if kind == "url":
+            out.append(_md_autolink(text))
+            continue
+        body = _md_escape(text).replace("\\<", "&lt;").replace("\\>", "&gt;")
+        if kind == "italic":
+            out.append(f"*{body}*")
+            continue
+        lead = " " if text[:1].isspace() and body else ""
+        trail = " " if text[-1:].isspace() and body else ""
+        out.append(lead + body + trail if body else (" " if text else ""))
+    return "".join(out)
+
+
 def _md_autolink(url: Any) -> str:
     """A source URL as a CommonMark autolink (spec 0.31, section 6.5): the characters an
     autolink cannot hold (controls, space, ``<``, ``>``) percent-encoded, so that none of the URL
@@ -418,6 +441,7 @@ def _environments() -> tuple[Any, Any]:
     )
     md.filters["md"] = _md_escape
     md.filters["md_autolink"] = _md_autolink
+    md.filters["md_note"] = _md_note
     for env in (html, md):
         env.filters["capitalize_first"] = lambda s: s[:1].upper() + s[1:]
         env.globals["std_text"] = std_text

@@ -1,8 +1,8 @@
 """The `minelaw` command (DESIGN.md section 5, "Command-line contract").
 
 The click group with ``check``, ``query``, ``findings``, ``brief`` and ``queries``; the
-commands of :mod:`minelaw.cli.endpoint` and :mod:`minelaw.cli.intake` are added to it at the
-bottom.  Errors become messages and exit codes in :mod:`minelaw.cli.common`:
+commands of :mod:`minelaw.cli.endpoint`, :mod:`minelaw.cli.cite` and :mod:`minelaw.cli.intake`
+are added to it at the bottom.  Errors become messages and exit codes in :mod:`minelaw.cli.common`:
 0 ok, 1 violations or findings reported as failures, 2 bad input or usage.
 """
 
@@ -17,6 +17,7 @@ import click
 
 from .. import __version__
 from ..errors import InputError, UsageError
+from .cite import cite_cmd as _cite
 from .common import Ctx, _err, handle_errors, progress_bar
 from .endpoint import push as _push
 from .endpoint import serve as _serve
@@ -535,6 +536,9 @@ def main() -> None:
 # --- SPARQL endpoint and remote stores (issue 8) -------------------------------------
 cli.add_command(_serve, "serve")
 cli.add_command(_push, "push")
+
+# --- citations for reference managers (issue 16) ----------------------------------------
+cli.add_command(_cite, "cite")
 
 # --- evidence intake (issue 7) ----------------------------------------------------------
 for _command in _INTAKE_COMMANDS:
