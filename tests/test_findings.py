@@ -187,3 +187,25 @@ def test_findings_refuses_data_that_fails_entry_shapes(run_cli, tmp_path: Path, 
     res = run_cli("findings", "--format", fmt, kb=kb)
     assert res.exit_code == 2
     assert "run `minelaw check`" in res.output
+
+
+def test_a_state_acting_through_an_authority_is_not_its_opponent(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """The bundled case records a state's control of territory through a de facto authority:
+    the two are on one side, so no finding against the authority lists that state among the
+    opposing parties (the brief's "Applicable law between these parties")."""
+    doc = json.loads(run_cli("findings", "--format", "json").output)
+    res = run_cli(
+        "query",
+        "SELECT DISTINCT ?s ?a WHERE { ?c a ml:ControlPeriod ; ml:controller ?s ; ml:through ?a }",
+        "--format",
+        "csv",
+    )
+    pairs = {tuple(x.rsplit("/", 1)[-1] for x in line.split(",")) for line in res.output.split()[1:]}
+    assert pairs, "the bundled case records control through an authority"
+    checked = 0
+    for f in doc["findings"]:
+        for state, actor in pairs:
+            if f["duty_bearer"]["id"] == actor:
+                checked += 1
+                assert state not in f["applicability"]["opponents"], (f["id"], state)
+    assert checked, "some finding is against such an authority"

@@ -194,6 +194,10 @@ def test_rule_case(case: Path, tmp_path: Path, kb_tools: Any) -> None:
             assert after.get(key) == w["standard"], after
 
 
+#: cases per rule in the pySHACL differential: the first three, then those with organs,
+#: authorities or attribution (where the engine's free ``$this`` once selected non-states)
+DIFFERENTIAL_CASES = 7
+ACTOR_WORDS = ("ml:organOf", "ml:AttributionBasis", "ml:through", "DeFactoAuthority")
 RULE_NORMS = sorted({expectations(c)["norm"] for c in CASES})
 
 
@@ -204,7 +208,12 @@ def test_engine_and_pyshacl_agree(norm: str, tmp_path: Path) -> None:
     from minelaw.reasoning.rules import load_rules, run_pyshacl, run_triggers
     from minelaw.store import open_kb
 
-    cases = [c for c in CASES if expectations(c)["norm"] == norm]
+    # the first cases of the rule (its firing case and first filters): pySHACL runs the same
+    # SPARQL text slowly (minutes per rule over all its cases), and this test is about the
+    # engine path's focus-node handling, not each filter, which the cases above pin
+    mine = [c for c in CASES if expectations(c)["norm"] == norm]
+    actors = [c for c in mine if any(w in c.read_text("utf-8") for w in ACTOR_WORDS)]
+    cases = sorted(set(mine[:3] + actors[: DIFFERENTIAL_CASES - 3]))
     store = open_kb(build_kb(cases, tmp_path, TRIGGER_LAW))
     rules = [r for r in load_rules() if r.norm == norm]
     engine = {t.key for t in run_triggers(store, rules)}

@@ -198,12 +198,26 @@ class Evaluator:
         return nexus, sorted(ok)[0], note
 
     def opponents(self, conflict: str | None, duty_bearer: str) -> list[str]:
+        """The states party to the conflict on the other side from the duty-bearer.
+
+        A state is on the duty-bearer's side, not an opponent, when the record links them: one
+        controls or occupies territory through the other (``ml:through``), or the conduct of
+        one is attributed to the other (``ml:AttributionBasis``). The record has no other
+        notion of sides; the classification of a conflict between a state and a non-state
+        party fighting alongside another state ("mixed" conflicts, Nicaragua (1986) para 219)
+        is not decided here (docs/legal-model.md 1.3).
+        """
         if conflict is None:
             return []
+        law = self.law
+        allies = {c.actor for c in law.control if c.other == duty_bearer}
+        allies |= {c.other for c in law.control if c.actor == duty_bearer and c.other}
+        allies |= {a.other for a in law.attribution if a.actor == duty_bearer}
+        allies |= {a.actor for a in law.attribution if a.other == duty_bearer}
         return sorted(
             p
-            for p in self.law.parties.get(conflict, set())
-            if p != duty_bearer and p in self.law.states
+            for p in law.parties.get(conflict, set())
+            if p != duty_bearer and p in law.states and p not in allies
         )
 
     # -- treaty basis ----------------------------------------------------------------------------
