@@ -89,8 +89,7 @@ def test_ui_parameter_form_binds_values(page) -> None:  # type: ignore[no-untype
     form.locator("input[name='credibility']").fill("3")
     form.locator("button").click()
     pg.wait_for_function(
-        "() => window.minelawYasgui.getTab().getYasqe().getValue()"
-        ".includes('^^<http://www.w3.org/2001/XMLSchema#integer>')",
+        "() => window.minelawYasgui.getTab().getYasqe().getValue().includes('STR(\"3\")')",
         timeout=10_000,
     )
     pg.locator(".tabPanel.active .yasqe_queryButton").click()
@@ -100,7 +99,7 @@ def test_ui_parameter_form_binds_values(page) -> None:  # type: ignore[no-untype
     form.locator("button").click()
     err = pg.locator("#ui-error")
     err.wait_for(state="visible", timeout=10_000)
-    assert "not a valid xsd:integer" in err.inner_text()
+    assert "no credibility 'three' in the knowledge base" in err.inner_text()
     assert outside == [], outside
 
 

@@ -164,7 +164,7 @@ class WebUI:
         q = saved[name]
         values = {k: v[0] for k, v in params.items() if v and v[0] != ""}
         try:
-            text = bind(q, values) if values else q.text
+            text = bind(q, values, self.store) if values else q.text
         except MinelawError as exc:
             return _text(400, str(exc))
         return Answer(200, "application/sparql-query; charset=utf-8", _with_header(text).encode())

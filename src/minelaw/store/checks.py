@@ -125,7 +125,11 @@ def run_qc(store: EmbeddedStore, rules_dir: Path) -> list[Problem]:
     return problems
 
 
-def run_entry_shapes(store: EmbeddedStore, rules_dir: Path) -> tuple[list[Problem], int]:
+def run_entry_shapes(
+    store: EmbeddedStore,
+    rules_dir: Path,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[Problem], int]:
     """Validate the KB (plus inferences) against every shape file in rules/entries/.
 
     One file at a time (issue 9: pySHACL over a whole 2-million-triple KB needed 4.8 GB):
@@ -172,7 +176,10 @@ def run_entry_shapes(store: EmbeddedStore, rules_dir: Path) -> tuple[list[Proble
     if dangling:
         groups.append(([], {str(ox.NamedNode(x)) for x in dangling}))
     problems: dict[tuple[str, str, str], Problem] = {}
-    for own, focus in groups:
+    for n, (own, focus) in enumerate(groups):
+        if progress:
+            name = store.files[n].relpath if n < len(store.files) else "inferred types"
+            progress(name, n, len(groups))
         iris = [t[1:-1] for t in focus if t.startswith("<")]
         # (blank nodes are taken from the files only: a CONSTRUCT result renames them)
         about = [
@@ -369,7 +376,7 @@ def run_check(
 PREFLIGHT_QC = ("wrong-datatype", "ill-formed-literal")
 
 
-def preflight(store: Any) -> list[Problem]:
+def preflight(store: Any, progress: Callable[[str, int, int], None] | None = None) -> list[Problem]:
     """Entry and datatype checks that must pass before any compliance rule runs.
 
     Engines disagree on comparisons with badly typed literals, so the rules only
@@ -401,7 +408,7 @@ def preflight(store: Any) -> list[Problem]:
                 )
             )
     if isinstance(store, EmbeddedStore):
-        found, _ = run_entry_shapes(store, rules_dir)
+        found, _ = run_entry_shapes(store, rules_dir, progress)
         problems += [p for p in found if p.severity == "error"]
     if marker is not None:
         # a read-only cache folder only costs the re-check next time
