@@ -247,6 +247,9 @@ def findings(
         click.echo(json.dumps(out, indent=1, ensure_ascii=False))
         return
     click.echo(render_findings_table(docs))
+    if not docs:
+        for line in _missing_frame(store):
+            _err(line)
     if why_not or not docs:
         click.echo(render_set_aside(set_aside, full=why_not))
     if compare_with is not None:
@@ -348,6 +351,53 @@ def brief(
             exclude_claims=exclude_claims,
         )
     click.echo(f"{len(paths) - 1} brief(s) and {paths[-1].name} written to {out}")
+
+
+#: what the compliance rules need besides incidents, each with how to record it
+_FRAME = (
+    ("ml:ArmedConflict", "an armed conflict", "its parties and start (ml:partyToConflict)"),
+    (
+        "ml:ConflictClassification",
+        "a classification of the conflict",
+        "international or non-international, for a period (ml:classifies, ml:conflictType)",
+    ),
+    (
+        "ml:HostilitiesPhase",
+        "a phase of active hostilities",
+        "its end starts the duty to clear (ml:conflict, ml:end)",
+    ),
+    (
+        "ml:ControlPeriod",
+        "a control period",
+        "who controlled the incidents' territory, when (ml:controller, ml:territory)",
+    ),
+    (
+        "ml:Participation",
+        "a treaty participation",
+        "without one only customary law applies (ml:participant, ml:treaty)",
+    ),
+)
+
+
+def _missing_frame(store: Any) -> list[str]:
+    """When no finding was found on a KB that records incidents: what the rules lack."""
+    from ..namespaces import sparql_prefixes
+
+    def has(cls: str) -> bool:
+        return bool(store.query(sparql_prefixes() + f"ASK {{ ?x a {cls} }}").boolean)
+
+    if not has("ml:MineIncident"):
+        return []
+    missing = [(what, how) for cls, what, how in _FRAME if not has(cls)]
+    if not missing:
+        return [
+            "no finding although the KB records incidents: the rules found no incident within a "
+            "conflict, a classification, a control period and a binding norm together; "
+            "`minelaw findings --why-not` lists what they set aside"
+        ]
+    lines = ["no finding although the KB records incidents; the compliance rules also need:"]
+    lines += [f"  - {what}: {how}" for what, how in missing]
+    return lines
 
 
 def _finding_id(given: str, known: dict[str, Any]) -> str:
