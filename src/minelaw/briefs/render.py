@@ -473,12 +473,26 @@ def render(
     return render_context(brief_context(finding, store, ctx, **kw), fmt)
 
 
+#: how to install the system libraries WeasyPrint loads (Pango and its GObject/HarfBuzz deps)
+PANGO_HINT = (
+    "install Pango: `sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0` (Debian, Ubuntu), "
+    "`sudo dnf install pango` (Fedora), `brew install pango` (macOS); or use --format html"
+)
+
+
 def html_to_pdf(html: str) -> bytes:
     try:
         from weasyprint import HTML
     except ImportError as exc:  # the optional 'pdf' extra
         raise UsageError(
             "PDF briefs need WeasyPrint", hint="python3 -m pip install 'minelaw[pdf]'"
+        ) from exc
+    except OSError as exc:  # WeasyPrint is there, a system library it loads is not
+        missing = re.search(r"cannot load library '([^']+)'", str(exc))
+        raise UsageError(
+            "PDF briefs need the Pango library, which WeasyPrint could not load"
+            + (f" ({missing.group(1)})" if missing else ""),
+            hint=PANGO_HINT,
         ) from exc
     return bytes(HTML(string=html, base_url=".").write_pdf())
 

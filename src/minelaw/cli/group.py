@@ -55,7 +55,10 @@ def cli(ctx: click.Context, kb: Path | None, endpoint: str | None) -> None:
     """
     from ..resources import default_kb
 
-    ctx.obj = Ctx(kb if kb is not None else default_kb(), endpoint)
+    if kb is None:
+        kb = default_kb()
+        _say_which_kb(kb)
+    ctx.obj = Ctx(kb, endpoint)
 
 
 @cli.command()
@@ -95,6 +98,23 @@ def check(obj: Ctx, no_dl: bool, quiet: bool) -> None:
         f"{report.graphs} graphs; {len(report.steps)} steps; {n_err} errors, {n_warn} warnings"
     )
     sys.exit(1 if n_err else 0)
+
+
+def _say_which_kb(kb: Path) -> None:
+    """One stderr line when the default KB is a checkout's ``kb/`` that is not the copy minelaw
+    was installed with (otherwise edits to it would seem to be ignored, or used unawares)."""
+    import os
+
+    from ..resources import data_dir
+
+    if os.environ.get("MINELAW_KB"):
+        return
+    try:
+        bundled = data_dir("kb").resolve()
+    except FileNotFoundError:
+        bundled = None
+    if kb.resolve() != bundled:
+        _err(f"minelaw: using the knowledge base of this checkout, {kb} (not the installed copy)")
 
 
 def _run_findings(
