@@ -118,7 +118,7 @@ def test_brief_content(world) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
-    """A claim without its own date is "undated", with the date its source was published."""
+    """A claim without its own date carries the date its source was published, said to be that."""
     from minelaw.briefs.render import brief_context
     from minelaw.reasoning.findings import collect, compute
     from minelaw.store.cache import open_kb
@@ -133,7 +133,7 @@ def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
     (f,) = [f for f in compute(store, ctx=ctx) if f.id.startswith("CIHL-R83--")]
     b = brief_context(f, store, ctx, **FIXED)
     (fact,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqb-laying"]
-    assert fact["when"] == "undated (source published 1 June 2020)"
+    assert fact["when"] == "1 June 2020 (date of the source; the statement is undated)"
     (dated,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqa-denial"]
     assert dated["when"] == "2 June 2020"
 
