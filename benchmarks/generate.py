@@ -89,7 +89,7 @@ def conflict_of(place: str) -> str:
 def treaties(i: int) -> list[str]:
     """The instruments state number ``i`` is party to (a fixed, varied pattern)."""
     out = []
-    if i % 2 == 0:
+    if i % 4 != 3:  # both belligerents bound in some wars, one of them only in others
         out.append("API-1977")
     if i % 3 != 2:
         out.append("CCW-APII-1996")
@@ -202,7 +202,8 @@ def world_ttl(w: World) -> str:
             f'"ev-ceasefire-{cid}" ;\n'
             f'    rdfs:label "Ceasefire agreement {na}-{nb}"@en ;\n'
             f"    ml:conflict mlr:{cid} ; ml:date {d(end)} ;\n"
-            f"    ml:place mlr:{w.districts[a][0]} , mlr:{w.districts[b][0]} ;\n"
+            # the ceasefire ends the phase over both states' districts (where mines were laid)
+            f"    ml:place {', '.join(f'mlr:{x}' for x in w.districts[a] + w.districts[b])} ;\n"
             f"    ml:datePrecision mlv:date-precision-day ; "
             f"ml:verification mlv:verification-verified ;\n"
             f"    dcterms:source mlr:src-ceasefire-{cid} .\n"
@@ -365,6 +366,12 @@ def generate(out: Path, n: int, seed: int = 9) -> dict[str, object]:
         # third district itself, a district-level laying) before the end of hostilities
         for s, enemy in ((a, b), (b, a)):
             si = STATES.index(s)
+
+            def bound(treaty: str, si: int = si, enemy: str = enemy) -> bool:
+                """A treaty binds a party towards a belligerent also bound by it (Geneva
+                Conventions common art 2(3); AP I art 96(2); CCW art 7)."""
+                return treaty in treaties(si) and treaty in treaties(STATES.index(enemy))
+
             laid = end - dt.timedelta(days=60)
             for di, dist in enumerate(w.districts[enemy][:3]):
                 places = w.villages[dist] if di < 2 else [dist]
@@ -378,14 +385,18 @@ def generate(out: Path, n: int, seed: int = 9) -> dict[str, object]:
                         f"    ml:verification mlv:verification-verified ;\n"
                         f"    dcterms:source mlr:src-monitor , mlr:src-survey .\n"
                     )
-                for norm in ("CIHL-R82", "CIHL-R83", "CIHL-R81"):
+                for norm in ("CIHL-R83", "CIHL-R81"):
                     plant(norm, s, dist)
-                if "CCW-APII-1996" in treaties(si):
+                if di > 0:  # the records handed over for the first district show they were made
+                    plant("CIHL-R82", s, dist)
+                if bound("CCW-APII-1996"):
                     plant("CCW-APII-1996-art10", s, dist)
-                if di < 2:  # laying at a village
-                    plant("CIHL-R11", s, dist)
-                    if "API-1977" in treaties(si):
+                if di < 2:  # laying at a village: distinction and precautions
+                    for norm in ("CIHL-R11", "CIHL-R15", "CIHL-R17", "CIHL-R20"):
+                        plant(norm, s, dist)
+                    if bound("API-1977"):
                         plant("API-1977-art51", s, dist)
+                        plant("API-1977-art57", s, dist)
             # records handed over for the first district: incomplete in even conflicts
             dist = w.districts[enemy][0]
             hid = f"ev-handover-{s.lower()}-{dist.removeprefix('place-')}"
@@ -403,7 +414,7 @@ def generate(out: Path, n: int, seed: int = 9) -> dict[str, object]:
                 + " , ".join(f"mlv:record-content-{c}" for c in contents)
                 + " .\n"
             )
-            if k % 2 == 0 and "CCW-APII-1996" in treaties(si):
+            if k % 2 == 0 and bound("CCW-APII-1996"):
                 plant("CCW-APII-1996-TA-records", s, dist)
             aid = f"ev-assessment-{s.lower()}-{dist.removeprefix('place-')}"
             ev.append(

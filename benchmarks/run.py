@@ -43,6 +43,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import cold as issue19  # noqa: E402  (benchmarks/ is not a package)
+
 # saved queries: parameters for the synthetic KB and the kind of query (targets differ)
 QUERY_PARAMS: dict[str, dict[str, str]] = {
     "binding-norms": {"state": "QQA", "date": "2021-06-12"},
@@ -65,7 +67,11 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
 # look-ups of one thing (target 100 ms); listings return one row per incident or source of the
 # whole KB (exports: 100,000 rows at 100k, no target); the others aggregate or filter over all
 # incidents/claims/sources (target 2 s)
-BASELINES = ("pySHACL", "queries (rdflib)")  # the comparison baselines, not minelaw
+BASELINES = (
+    "pySHACL",
+    "queries (rdflib)",
+    "entry shapes (pySHACL)",
+)  # the comparison baselines, not minelaw
 LISTINGS = {"casualties-by-district", "sources", "timeline"}
 LOOKUPS = {
     "binding-norms",
@@ -308,6 +314,7 @@ MEASURES: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "queries-ox": m_queries_ox,
     "queries-rdflib": m_queries_rdflib,
     "briefs": m_briefs,
+    **issue19.MEASURES,
 }
 
 
@@ -541,6 +548,10 @@ def bench_size(
         c = spawn(minelaw_cli("--kb", str(kb), "findings", "--format", "json"), warm, a.timeout)
         peak("findings (CLI)", c)
         r["findings_cli"] = c.wall
+    save(r)
+    # 6. issue 19: entry validation vs pySHACL, first findings, add then findings
+    tools = {"measure": measure, "spawn": spawn, "cli": minelaw_cli, "log": log}
+    issue19.bench(n, kb, work, warm, a, r, peak, tools)
     if not a.keep:
         shutil.rmtree(warm, ignore_errors=True)
         shutil.rmtree(kb, ignore_errors=True)
@@ -717,6 +728,7 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
         ),
         row("briefs, Markdown (time for the number rendered)", lambda r: briefs(r, "md")),
         row("briefs, HTML (time for the number rendered)", lambda r: briefs(r, "html")),
+        issue19.rows(results, fs, ratio),
         row(
             "peak memory (largest child)",
             lambda r: "{:.0f} MB ({})".format(
@@ -778,6 +790,7 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
         ),
         "\n",
     ]
+    out += issue19.targets(big, fs, tgt)
     # sections
     out.append("## Cold and warm load\n\n")
     out.append("| incidents | files | cold runs | warm runs (in process) | warm CLI runs |\n")
@@ -895,6 +908,17 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
     return "".join(out)
 
 
+def _engines_module() -> Any:
+    """benchmarks/engines.py, by path (``engines`` is also the name of tests/engines)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("minelaw_bench_engines", HERE / "engines.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated incident counts")
@@ -909,6 +933,15 @@ def main(argv: list[str] | None = None) -> int:
         "--preflight-timeout", type=float, default=600, help="time limit of the preflight (s)"
     )
     ap.add_argument("--rdflib-timeout", type=float, default=600, help="time limit of rdflib")
+    ap.add_argument(
+        "--shapes-pyshacl-timeout",
+        type=float,
+        default=600,
+        help="time limit of pySHACL on the entry shapes (s)",
+    )
+    ap.add_argument(
+        "--shapes-pyshacl-max", type=int, default=10**9, help="largest size for that pySHACL run"
+    )
     ap.add_argument("--rdflib-max", type=int, default=10**9, help="largest size for rdflib")
     ap.add_argument("--briefs", type=int, default=1000, help="briefs to render")
     ap.add_argument(
@@ -928,6 +961,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="JSON",
         help="only write the report from these RESULTS.json files (sizes merged)",
     )
+    ap.add_argument(
+        "--engines",
+        default=None,
+        metavar="LIST",
+        help="instead: compare SPARQL engines (oxigraph,virtuoso,jena) with the embedded store "
+        "(benchmarks/engines.py)",
+    )
+    ap.add_argument("--jena-heap", default="4g", help="Java heap of the Jena commands (--engines)")
     # child mode
     ap.add_argument("--measure", choices=sorted(MEASURES), help=argparse.SUPPRESS)
     ap.add_argument("--kb", type=Path, help=argparse.SUPPRESS)
@@ -937,6 +978,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.measure:
         print(json.dumps(MEASURES[a.measure](a)), flush=True)
         return 0
+    if a.engines:  # issue 21: its own measurements and report section (benchmarks/engines.py)
+        return _engines_module().run_engines(a)
     if a.report_from:  # merge the raw results of earlier runs into one report
         merged: dict[int, dict[str, Any]] = {}
         for f in a.report_from:

@@ -51,6 +51,24 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("MINELAW_KB", None)
 
 
+#: tests that share an expensive session resource run in one pytest-xdist worker
+#: (``--dist loadgroup``), so it starts once per run, not once per worker
+_GROUPS = {
+    "engines": "engines",  # Virtuoso, Jena, the Oxigraph server (tests/engines/conftest.py)
+    "test_figures.py": "chromium",
+    "test_endpoint_browser.py": "chromium",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.path.parts
+        for key, group in _GROUPS.items():
+            if key in parts or item.path.name == key:
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _CACHE_KEY not in config.stash:
         return

@@ -60,6 +60,26 @@ def test_qc_flags_ill_typed_literal(run_cli, tmp_path: Path) -> None:  # type: i
     assert "bad.ttl:4" in res.output  # the line where mlr:ev-1 is described
 
 
+def test_qc_flags_a_resource_described_in_two_files(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Over the union of graphs a statement made in two files counts twice (a casualty sum of
+    the bundled case was once multiplied by 8 that way)."""
+    kb = tmp_path / "kb"
+    shutil.copytree(DATA / "kb-minimal", kb)
+    head = (
+        "@prefix ml: <https://w3id.org/minelaw/ontology#> .\n"
+        "@prefix mlr: <https://w3id.org/minelaw/id/> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+    )
+    org = 'mlr:org-twice a ml:Organisation ; dcterms:identifier "org-twice" .\n'
+    (kb / "one.ttl").write_text(head + org, encoding="utf-8")
+    res = run_cli("check", "--no-dl", kb=kb)
+    assert "qc:described-twice" not in res.output
+    (kb / "two.ttl").write_text(head + org, encoding="utf-8")
+    res = run_cli("check", "--no-dl", kb=kb)
+    line = next(ln for ln in res.output.splitlines() if "qc:described-twice" in ln)
+    assert "one.ttl and " in line and "two.ttl" in line and "org-twice" in line
+
+
 @pytest.mark.parametrize("kb", ["kb-minimal"])
 def test_cached_store_is_reused_and_invalidated(run_cli, tmp_path: Path, kb: str) -> None:  # type: ignore[no-untyped-def]
     work = tmp_path / "kb"

@@ -164,8 +164,8 @@ def fetch_facts(store: Any, iris: set[str]) -> dict[str, dict[str, Any]]:
               OPTIONAL {{ ?i ml:agent ?agent }} OPTIONAL {{ ?i ml:controller ?controller }}
               OPTIONAL {{ ?i ml:killed ?killed }}
               OPTIONAL {{ ?i ml:injured ?injured }} OPTIONAL {{ ?i ml:deviceType ?device }}
-            }}""",
-    ):
+            }} ORDER BY ?i ?kind ?date ?published ?against ?agent ?controller""",
+    ):  # (ordered: where an item has two values, every engine keeps the same first one)
         d = out[r["i"]]
         for k, val in r.items():
             d.setdefault(k, val)
@@ -245,7 +245,7 @@ def applicability(store: Any, f: Finding) -> dict[str, Any]:
                          OPTIONAL {{ ?through a ?throughtype
                                     FILTER(?throughtype = ml:DeFactoAuthority) }} }}
               OPTIONAL {{ ?cp ml:basis ?basis }} OPTIONAL {{ ?cp skos:scopeNote ?note }}
-            }} ORDER BY ?start ?cp""",
+            }} ORDER BY ?start ?cp ?basis""",
     )
     lab = labels_of(
         store,

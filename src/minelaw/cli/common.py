@@ -32,9 +32,10 @@ class Ctx:
     def store(self, *, include_restricted: bool = False) -> Any:
         """The store reading commands use: the remote endpoint if given, else the embedded one."""
         if self.endpoint:
-            from ..store.remote import RemoteStore
+            from ..store.remote import RemoteStore, credentials_from_env
 
-            return RemoteStore(self.endpoint)
+            # MINELAW_ENDPOINT_USER / _PASSWORD answer the server's challenge, if it sends one
+            return RemoteStore(self.endpoint, credentials=credentials_from_env())
         from ..store.cache import open_kb
 
         with progress_bar("loading") as prog:

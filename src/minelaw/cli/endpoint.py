@@ -238,8 +238,16 @@ def validate_worker_main() -> None:
     "--store-url",
     default=None,
     metavar="URL",
-    help="Graph Store Protocol URL (default: the query URL with /query -> /store, as in "
-    "Oxigraph server).",
+    help="Graph Store Protocol URL (default: derived from the query URL for Oxigraph server, "
+    "Virtuoso and Fuseki).",
+)
+@click.option(
+    "--user",
+    default=None,
+    metavar="USER",
+    envvar="MINELAW_ENDPOINT_USER",
+    help="User for the server's HTTP Basic or Digest authentication (env MINELAW_ENDPOINT_USER);"
+    " the password comes from MINELAW_ENDPOINT_PASSWORD or is asked for.",
 )
 @click.option(
     "--include-restricted",
@@ -248,32 +256,52 @@ def validate_worker_main() -> None:
 )
 @click.pass_obj
 @handle_errors
-def push(obj: Ctx, store_url: str | None, include_restricted: bool) -> None:
+def push(obj: Ctx, store_url: str | None, user: str | None, include_restricted: bool) -> None:
     """Load the KB into a remote store over the SPARQL 1.1 Graph Store HTTP Protocol.
 
     Needs the global --endpoint URL (the query endpoint).  Each KB and ontology file
     goes into its own named graph (PUT ?graph=<iri> replaces it), plus graph:inferred
-    with the OWL 2 RL consequences; minelaw graphs that are no longer in the KB are
-    deleted.  Queries assume the remote default graph is the union of all graphs
-    (Oxigraph server: --union-default-graph; see docs/architecture.md for others).
+    with the OWL 2 RL consequences and graph:findings; minelaw graphs that are no longer
+    in the KB are deleted.  Queries assume the remote default graph is the union of all
+    graphs (see docs/team-server.md for Oxigraph server, Virtuoso and Fuseki).
 
     \b
     Examples:
       oxigraph serve --location ./remote-db --bind 127.0.0.1:7878 --union-default-graph
       minelaw --endpoint http://127.0.0.1:7878/query push
+      MINELAW_ENDPOINT_PASSWORD=... minelaw --endpoint http://HOST:8890/sparql push --user dba
       minelaw --endpoint http://HOST:3030/ds/sparql push --store-url http://HOST:3030/ds/data
       minelaw --endpoint http://127.0.0.1:7878/query query party-status ...
     """
+    import os
+
     from ..store.cache import open_kb
+    from ..store.remote import (
+        ENV_PASSWORD,
+        Credentials,
+        detect,
+        split_credentials,
+        store_url_for,
+    )
     from ..store.remote import push as do_push
-    from ..store.remote import store_url_for
 
     if not obj.endpoint:
         raise UsageError(
             "push needs the remote query endpoint: minelaw --endpoint URL push",
             hint="for Oxigraph server: --endpoint http://HOST:PORT/query",
         )
-    target = store_url or store_url_for(obj.endpoint)
+    creds = None
+    if user:
+        password = os.environ.get(ENV_PASSWORD)
+        if password is None:
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    f"--user {user} needs a password",
+                    hint=f"set {ENV_PASSWORD} (it is never read from the command line)",
+                )
+            password = click.prompt(f"password for {user}", hide_input=True, err=True)
+        creds = Credentials(user, password)
+    target = store_url or store_url_for(obj.endpoint, detect(obj.endpoint, creds))
     t0 = time.perf_counter()
     with progress_bar("loading") as prog:
         store = open_kb(obj.kb, progress=prog)
@@ -282,10 +310,16 @@ def push(obj: Ctx, store_url: str | None, include_restricted: bool) -> None:
     store = ensure(store)  # the remote store gets graph:findings too
     with progress_bar("pushing") as prog:
         report = do_push(
-            store, obj.endpoint, target, include_restricted=include_restricted, progress=prog
+            store,
+            obj.endpoint,
+            target,
+            include_restricted=include_restricted,
+            progress=prog,
+            credentials=creds,
         )
     click.echo(
-        f"pushed {report.graphs} graphs ({report.triples} triples) to {target} "
+        f"pushed {report.graphs} graphs ({report.triples} triples) to "
+        f"{split_credentials(target)[0]} "
         f"in {report.seconds:.2f} s (total {time.perf_counter() - t0:.2f} s)"
     )
     for g in report.removed:

@@ -133,8 +133,8 @@ def _run_findings(
 
     xs = [local_id(i) for i in resolve_all(store, ML + "Source", list(exclude_sources))]
     xc = [local_id(i) for i in resolve_all(store, ML + "Claim", list(exclude_claims))]
-    with progress_bar("checking entries") as prog:
-        problems = preflight(store, progress=prog)
+    with progress_bar("entry shapes") as prog:
+        problems = preflight(store, prog)
     if problems:
         for p in problems[:20]:
             _err(p.render())
@@ -438,8 +438,12 @@ def _finding_id(given: str, known: dict[str, Any]) -> str:
     raise UsageError(
         f"no finding {given!r} in this run"
         + (f" — did you mean {' or '.join(close)}?" if close else ""),
-        hint="`minelaw findings` lists the finding ids"
-        + (" (none on this knowledge base)" if not known else ""),
+        hint=(
+            "known ids: " + ", ".join(sorted(known)[:10]) + (", ..." if len(known) > 10 else "")
+            if known
+            else "no finding on this knowledge base"
+        )
+        + " (`minelaw findings` lists them)",
     )
 
 

@@ -148,7 +148,9 @@ class Evaluator:
             )
         note = ""
         nexus = None
-        for c in cands:
+        # the conflict the sources link the conduct to comes first (a party to two conflicts at
+        # once: the conduct's nexus is to the one it belongs to, not to the first by name)
+        for c in sorted(cands, key=lambda c: c != t.conflict):
             cp = law.conflicts.get(c, Period(c, None, None))
             if cp.start is not None and when.within(cp.start, cp.end):
                 nexus = c

@@ -36,7 +36,9 @@ from .lawdata import (
 
 def attribution(law: Law, t: Trigger, when: Interval) -> dict[str, str]:
     db = t.duty_bearer
-    if t.claim:
+    # a claim attributes the conduct as the claimant says only when it names the state or one of
+    # its organs; a claim against another actor needs a recorded basis like any other conduct
+    if t.claim and (not t.agent or t.agent == db or db in law.organ_of.get(t.agent, set())):
         return {
             "basis": "alleged",
             "text": f"attributed to {law.label(db)} by the claim that it laid the mines; "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -128,6 +129,11 @@ class Interval:
         return "unknown"
 
 
+def _natural(iri: str) -> list[tuple[int, str]]:
+    """Sort key: numbers compared as numbers (``art10-2`` before ``art10-10``)."""
+    return [(int(x), "") if x.isdigit() else (-1, x) for x in re.split(r"(\d+)", iri)]
+
+
 # --- the law's data ----------------------------------------------------------------------------
 @dataclass
 class Period:
@@ -238,6 +244,12 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
                   ?t ml:customaryCounterpart ?n }}""",
         ):
             info[r["n"]].counterpart_of.append(r["t"])
+        # rows come in the engine's order: lists are sorted so that every engine gives the same
+        # findings (provisions in their natural order: art 10(2) before art 10(10))
+        for n in info.values():
+            n.provisions.sort(key=_natural)
+            n.counterparts.sort(key=_natural)
+            n.counterpart_of.sort(key=_natural)
     participations: dict[tuple[str, str], list[Period]] = defaultdict(list)
     for r in _rows(
         store,
@@ -279,6 +291,13 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
             classifications[r["c"]].append(per)
         if r.get("t"):
             per.places.add(r["t"])
+    # a conflict recorded without ml:start began, as far as the record shows, when its
+    # earliest classification did (an armed conflict exists once it is classified as one;
+    # docs/legal-model.md 1.4): its nexus does not depend on whether the record has ml:start
+    for c, period in conflicts.items():
+        starts = [p.start for p in classifications.get(c, []) if p.start is not None]
+        if period.start is None and starts:
+            period.start = min(starts)
     phases: dict[str, list[Period]] = defaultdict(list)
     for r in _rows(
         store,
@@ -305,6 +324,9 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
         per = next((p for p in phases[r["c"]] if p.iri == iri), None)
         if per is None:
             start = conflicts.get(r["c"], Period("", None, None)).start
+            if start is None:  # no ml:start: the hostilities began with its first classification
+                firsts = [p.start for p in classifications.get(r["c"], []) if p.start]
+                start = min(firsts, default=None)
             per = Period(iri, start, _d(r.get("e")), other=r["c"], basis=r["x"])
             phases[r["c"]].append(per)
         if r.get("t"):
@@ -324,6 +346,9 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
             ),
         )
         per.places.add(r["t"])
+        # several recorded bases: the same one on every engine, whatever the row order
+        if r.get("b") and (not per.basis or r["b"] < per.basis):
+            per.basis = r["b"]
     attribution = [
         _period(r, kind=r.get("k", ""), actor=r["a"], other=r["st"], basis=r.get("b", ""))
         for r in _rows(
@@ -334,9 +359,19 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
                  OPTIONAL { ?x ml:end ?e } OPTIONAL { ?x ml:basis ?b } }""",
         )
     ]
+    # the direct links, closed here: a path with both ends free is an error on some engines
+    # (Virtuoso: "transitive start not given"; docs/team-server.md, difference 21)
+    direct: dict[str, set[str]] = defaultdict(set)
+    for r in _rows(store, "SELECT DISTINCT ?a ?b WHERE { ?a ml:organOf ?b }"):
+        direct[r["a"]].add(r["b"])
     organ_of: dict[str, set[str]] = defaultdict(set)
-    for r in _rows(store, "SELECT ?a ?b WHERE { ?a ml:organOf+ ?b }"):
-        organ_of[r["a"]].add(r["b"])
+    for a in list(direct):
+        todo = list(direct[a])
+        while todo:
+            b = todo.pop()
+            if b not in organ_of[a]:
+                organ_of[a].add(b)
+                todo.extend(direct.get(b, ()))
     ancestors: dict[str, set[str]] = defaultdict(set)
     sovereign: dict[str, str] = {}
     place_vals = " ".join(f"<{p}>" for p in sorted(set(places)) if p)

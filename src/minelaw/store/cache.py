@@ -5,7 +5,10 @@ where the key (:func:`minelaw.store.oxigraph.cache_key`) hashes the store format
 minelaw's version and every input file, and is reused when nothing changed.  A store is
 built under a file lock in a temporary folder, with its OWL 2 RL consequences
 (:mod:`minelaw.store.reason`), and renamed into place only when complete; later runs
-open it read-only.
+open it read-only.  When a cached store differs from the new input set only by added files
+(or files that only gained triples), the new store starts from it
+(:mod:`minelaw.store.incremental`; ``inputs.json`` records what each store holds).  What a
+killed build leaves behind (``.build-*`` folders, lock files) is removed by the next run.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from .. import __version__
 from ..errors import InputError, StoreError
 from ..namespaces import INFERRED_GRAPH, INFERRED_RESTRICTED_GRAPH
 from ..resources import cache_root
+from . import incremental
 from .amendments import apply_retractions
 from .oxigraph import RDF_SUFFIXES, EmbeddedStore, InputFile, cache_key, discover, parse_error
 from .reason import materialise
@@ -46,17 +51,60 @@ def _load_files(store: ox.Store, files: Sequence[InputFile], progress: Progress 
 
 
 @contextlib.contextmanager
-def lock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock so that two processes never build one cache twice."""
+def lock(path: Path, wait: bool = True) -> Iterator[bool]:
+    """An exclusive advisory lock so that two processes never build one cache twice; yields
+    False (without waiting) when ``wait`` is False and another process holds it.
+
+    The lock file is removed when the lock is released (one empty file per cache key would
+    pile up otherwise): a process that was waiting on the removed file sees that the path
+    no longer names the file it locked, and locks the path anew.
+    """
     import fcntl
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    while True:
+        fh = open(path, "a")  # noqa: SIM115 -- held across the yield
         try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            fh.close()
+            yield False
+            return
+        try:
+            same = os.fstat(fh.fileno()).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        fh.close()
+    try:
+        yield True
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def clean_leftovers(root: Path) -> None:
+    """Remove what killed builds left in the cache: ``.build-<target>-*`` folders whose
+    target no process is building, and lock files no process holds (issue 18)."""
+    if not root.is_dir():
+        return
+    for entry in sorted(root.iterdir()):
+        name = entry.name
+        if name.startswith(".build-") and entry.is_dir():
+            target = name[len(".build-") :].rpartition("-")[0]
+            if not target:  # an older minelaw's build folder: gone if older than a day
+                if time.time() - entry.stat().st_mtime > 86400:
+                    shutil.rmtree(entry, ignore_errors=True)
+                continue
+            with lock(root / f".{target}.lock", wait=False) as free:
+                if free:
+                    shutil.rmtree(entry, ignore_errors=True)
+        elif name.startswith(".") and name.endswith(".lock") and entry.is_file():
+            with lock(entry, wait=False):
+                pass  # free: removed on release; held: left alone
 
 
 def open_kb(
@@ -74,7 +122,8 @@ def open_kb(
     complete, so an interrupted build never leaves a half-loaded cache behind.
     """
     files = discover(kb_dir, ontology_dir)
-    key = cache_key(files)
+    digests = {f.path: f.digest() for f in files}
+    key = cache_key(files, digests)
     if not use_cache:
         store = ox.Store()
         _load_files(store, files, progress)
@@ -82,10 +131,23 @@ def open_kb(
         materialise(store, files)
         return EmbeddedStore(store, files, key, cached=False, include_restricted=include_restricted)
 
-    target = cache_root() / key[:32]
+    root = cache_root()
+    target = root / key[:32]
 
     def build(db: Path) -> bool:
-        _build_store(db, files, progress)
+        found = incremental.plan(root, files, digests)
+        if progress and found:
+            progress(
+                f"from a cached store, {len(found.added) + len(found.changed)} new files", 0, 2
+            )
+        record = incremental.build(db, found, files) if found else None
+        if record is not None:
+            (db.parent / "delta.json").write_text(json.dumps(record), encoding="utf-8")
+            reasoner = "sparql"
+        else:
+            reasoner = _build_store(db, files, progress)
+        info = incremental.inputs(files, digests, reasoner)
+        (db.parent / "inputs.json").write_text(info, encoding="utf-8")
         return True
 
     marker = json.dumps({"key": key, "files": len(files), "minelaw": __version__})
@@ -100,7 +162,7 @@ def open_kb(
     )
 
 
-def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None) -> None:
+def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None) -> str:
     """Load ``files`` into a new on-disk store at ``db``, with their OWL 2 RL consequences.
 
     The reasoner's updates are transactional and several times slower on disk than in
@@ -121,12 +183,13 @@ def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None
     thread = threading.Thread(target=load_disk, name="minelaw-load", daemon=True)
     thread.start()
     memory = ox.Store()
+    how: list[str] = []
     try:
         _load_files(memory, files, progress)
         if progress:
             progress("OWL 2 RL reasoning", len(files), len(files))
         apply_retractions(memory, files)
-        materialise(memory, files)
+        materialise(memory, files, how)
     finally:
         thread.join()
     if failure:
@@ -138,6 +201,7 @@ def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None
         if data:
             disk.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
     disk.flush()
+    return how[0] if how else "sparql"
 
 
 def build_cached(target: Path, build: Callable[[Path], bool], marker: str) -> bool | None:
@@ -148,12 +212,15 @@ def build_cached(target: Path, build: Callable[[Path], bool], marker: str) -> bo
     Returns True when built now, False when it already existed, None when ``build`` declined
     (returned False; nothing is kept).
     """
+    clean_leftovers(target.parent)
     if (target / "COMPLETE").is_file():
         return False
     with lock(target.with_name(f".{target.name}.lock")):
         if (target / "COMPLETE").is_file():
             return False
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+        for stale in target.parent.glob(f".build-{target.name}-*"):  # ours, from a killed run
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".build-{target.name}-", dir=target.parent))
         try:
             if not build(tmp / "db"):
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -7,7 +7,8 @@ Steps (DESIGN.md section 5, ``minelaw check``):
 3. OWL 2 DL consistency with HermiT on the ontology and the law (``kb/law``);
 4. QC: every ``rules/qc/<check>-violation.rq`` must return no rows; severities in
    ``rules/qc/profile.tsv`` (ODK ``profile.txt`` style);
-5. SHACL entry shapes (``rules/entries/*.ttl``) over the KB with pySHACL.
+5. SHACL entry shapes (``rules/entries/*.ttl``) over the whole KB, compiled to SPARQL
+   (:mod:`minelaw.store.entry_shapes`; pySHACL for a shape that does not compile).
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from ..errors import Problem, ReasonerUnavailable
 from ..namespaces import INFERRED_GRAPH, MLR, sparql_prefixes
 from ..resources import cache_root, data_dir
 from .cache import open_kb
-from .kbcontext import KbContext
+from .entry_shapes import validate_store
 from .oxigraph import EmbeddedStore, short
 from .reason import disjointness_violations, dl_consistency
+from .shacl_sparql import Focus
 
 Step = Callable[[str], None]
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -76,9 +79,19 @@ def qc_profile(rules_dir: Path) -> dict[str, str]:
 
 
 def _locate(store: EmbeddedStore, focus: str) -> tuple[str | None, int | None]:
-    """The file (and line) where a resource is described, for messages."""
+    """The file (and line) where a resource is described, for messages; a blank node is
+    found where the resource that holds it is described."""
+    for _ in range(4):  # a blank node: the subject that points to it (nested at most 4 deep)
+        if not focus.startswith("_:"):
+            break
+        holders = store.store.quads_for_pattern(None, None, ox.BlankNode(focus[2:]), None)
+        inferred = ox.NamedNode(INFERRED_GRAPH)
+        holder = next((q.subject for q in holders if q.graph_name != inferred), None)
+        if not isinstance(holder, ox.NamedNode | ox.BlankNode):
+            return None, None
+        focus = str(holder) if isinstance(holder, ox.BlankNode) else holder.value
     if not focus.startswith(("http://", "https://", "urn:")):
-        return None, None  # blank nodes and literals have no stable place in a file
+        return None, None  # literals have no place in a file
     q = (
         f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{focus}> ?p ?o }} "
         f"FILTER(?g != <{INFERRED_GRAPH}>) }}"
@@ -128,137 +141,22 @@ def run_qc(store: EmbeddedStore, rules_dir: Path) -> list[Problem]:
 def run_entry_shapes(
     store: EmbeddedStore,
     rules_dir: Path,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> tuple[list[Problem], int]:
-    """Validate the KB (plus inferences) against every shape file in rules/entries/.
-
-    One file at a time (issue 9: pySHACL over a whole 2-million-triple KB needed 4.8 GB):
-    the focus nodes are the resources a file describes, and the data graph holds what
-    the shapes can look at around them -- the file, everything the store says about
-    those resources (asserted and inferred), the triples that point at them by a
-    property a shape follows backwards (``sh:inversePath``), a description of every
-    resource they refer to (``sh:class``, one-hop SPARQL
-    constraints) and the class hierarchy.  Each result is cached under the SHA-256 of
-    that data graph and the shapes, so after ``minelaw add`` only the files whose
-    surroundings changed are validated again.  Resources that only inference types
-    (e.g. a place named as an event's place but described nowhere) are validated as one
-    more group, so nothing the whole-KB run reported is lost.
-    """
-    import hashlib
-    import json
-
-    shape_files = sorted((rules_dir / "entries").glob("*.ttl"))
-    if not shape_files:
-        return [], 0
-    import rdflib
-
-    shapes_text = "".join(f.read_text(encoding="utf-8") for f in shape_files)
-    shapes = rdflib.Graph()  # parsed once, for every group
-    for shape_file in shape_files:
-        shapes.parse(shape_file, format="turtle")
-    cache = cache_root() / "shapes"
-    # the shapes follow these properties backwards (sh:inversePath): only their triples
-    # that point at a file's resources are part of its data graph
-    inverse = sorted({f"<{o}>" for o in shapes.objects(None, rdflib.SH.inversePath)})
-    ctx = KbContext(store, restricted=True)  # the whole KB, restricted entries included
-    hierarchy = ctx.hierarchy()
-    groups: list[tuple[list[ox.Triple], set[str]]] = []
-    for f in store.files:
-        own = [
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.store.quads_for_pattern(None, None, None, ox.NamedNode(f.graph))
-        ]
-        groups.append((own, {str(t.subject) for t in own}))  # blank nodes as _:id
-    dangling = store.query(
-        f"SELECT DISTINCT ?x WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?x a ?c }} "
-        f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?x ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }} }}"
-    ).values("x")
-    if dangling:
-        groups.append(([], {str(ox.NamedNode(x)) for x in dangling}))
+    progress: Progress | None = None,
+    focus: Focus | None = None,
+) -> tuple[list[Problem], int, dict[str, str]]:
+    """Validate the whole store (restricted entries and inferences included) against every
+    shape file in rules/entries/ (:mod:`minelaw.store.entry_shapes`): the problems, each
+    located to a file and line, the number of shape files, and the shapes that pySHACL
+    validated because they do not compile to SPARQL (with the reason)."""
+    report = validate_store(store, rules_dir, progress, focus)
     problems: dict[tuple[str, str, str], Problem] = {}
-    for n, (own, focus) in enumerate(groups):
-        if progress:
-            name = store.files[n].relpath if n < len(store.files) else "inferred types"
-            progress(name, n, len(groups))
-        iris = [t[1:-1] for t in focus if t.startswith("<")]
-        # (blank nodes are taken from the files only: a CONSTRUCT result renames them)
-        about = [
-            t
-            for t in ctx.describe(iris) + ctx.pointing_at(iris, inverse)
-            if not isinstance(t.object, ox.BlankNode) and not isinstance(t.subject, ox.BlankNode)
-        ]
-        refs = {t.object.value for t in own + about if isinstance(t.object, ox.NamedNode)} | {
-            t.subject.value for t in about if isinstance(t.subject, ox.NamedNode)
-        }
-        data = sorted(
-            {_skolem(t) for t in own}
-            | {
-                _skolem(t)
-                for t in about + ctx.describe(refs - set(iris)) + hierarchy
-                if not isinstance(t.object, ox.BlankNode)
-            }
-        )
-        key = hashlib.sha256((shapes_text + "\n".join(data)).encode("utf-8")).hexdigest()
-        marker = cache / f"{key}.json"
-        if marker.is_file():
-            found = [Problem(**p) for p in json.loads(marker.read_text(encoding="utf-8"))]
-        else:
-            found = _validate_group(data, focus, shapes)
-            with contextlib.suppress(OSError):
-                cache.mkdir(parents=True, exist_ok=True)
-                marker.write_text(json.dumps([p.__dict__ for p in found]), encoding="utf-8")
-        for p in found:
-            problems.setdefault((p.focus or "", p.message, p.severity), p)
+    for p in report.problems:
+        problems.setdefault((p.focus or "", p.message, p.severity), p)
     out = []
     for p in problems.values():
         path, line = _locate(store, p.focus) if p.focus else (None, None)
         out.append(dataclasses.replace(p, path=path, line=line))
-    return out, len(shape_files)
-
-
-SKOLEM = "urn:minelaw:bnode:"
-
-
-def _skolem(t: ox.Triple) -> str:
-    """N-Triples of ``t`` with blank nodes as IRIs (rdflib renames blank nodes it parses)."""
-
-    def term(x: Any) -> str:
-        return f"<{SKOLEM}{x.value}>" if isinstance(x, ox.BlankNode) else str(x)
-
-    return f"{term(t.subject)} {term(t.predicate)} {term(t.object)}"
-
-
-def _validate_group(data: list[str], focus: set[str], shapes: Any) -> list[Problem]:
-    """pySHACL with the ``shapes`` graph on one group's data graph (N-Triples lines);
-    only results about ``focus`` are kept."""
-    import pyshacl
-    import rdflib
-
-    graph = rdflib.Graph()
-    graph.parse(data="".join(f"{t} .\n" for t in data), format="nt")
-    # no focus_nodes: pySHACL is several times slower with them (12 ms a node); results about
-    # the context (resources described only in part here) are dropped instead
-    wanted = {SKOLEM + f[2:] if f.startswith("_:") else f[1:-1] for f in focus}
-    _, report, _ = pyshacl.validate(
-        graph, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
-    )
-    problems = []
-    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-    for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
-        focus_iri = str(report.value(r, SH.focusNode))
-        if focus_iri not in wanted:
-            continue
-        focus_node = focus_iri.replace(SKOLEM, "_:")
-        sev = str(report.value(r, SH.resultSeverity)).rsplit("#", 1)[-1].lower()
-        severity = {"violation": "error", "warning": "warning"}.get(sev, "info")
-        path_node = report.value(r, SH.resultPath)
-        msg = str(report.value(r, SH.resultMessage) or "constraint violated")
-        field_ = f"{path_node.n3(graph.namespace_manager)}: " if path_node is not None else ""
-        value = report.value(r, SH.value)
-        if value is not None and not msg.endswith(str(value)):
-            msg += f" (value: {value})"
-        problems.append(Problem("shape", severity, field_ + msg, focus=focus_node))
-    return problems
+    return out, report.shape_files, report.fallback
 
 
 def run_check(
@@ -361,13 +259,23 @@ def run_check(
     timed("confidentiality", confidentiality)
 
     def shapes() -> tuple[str, str]:
-        found, n = run_entry_shapes(store, rules_dir)
+        found, n, fallback = run_entry_shapes(store, rules_dir, progress)
         report.problems.extend(found)
         if n == 0:
             return "skipped", "no entry shapes in rules/entries/"
+        for shape, why in sorted(fallback.items()):
+            report.problems.append(
+                Problem(
+                    "shape:pyshacl",
+                    "info",
+                    f"entry shape {_short(shape[1:-1]) if shape.startswith('<') else shape} is "
+                    f"validated by pySHACL, file by file: it does not compile to SPARQL ({why})",
+                )
+            )
         errs = sum(p.severity == "error" for p in found)
         status = "failed" if errs else ("warnings" if found else "ok")
-        return status, f"{n} shape files, {errs} violations, {len(found) - errs} warnings"
+        engine = f"; {len(fallback)} shapes by pySHACL" if fallback else ""
+        return status, f"{n} shape files, {errs} violations, {len(found) - errs} warnings{engine}"
 
     timed("SHACL entry shapes", shapes)
     return report
@@ -376,24 +284,39 @@ def run_check(
 PREFLIGHT_QC = ("wrong-datatype", "ill-formed-literal")
 
 
-def preflight(store: Any, progress: Callable[[str, int, int], None] | None = None) -> list[Problem]:
+def preflight(store: Any, progress: Progress | None = None) -> list[Problem]:
     """Entry and datatype checks that must pass before any compliance rule runs.
 
     Engines disagree on comparisons with badly typed literals, so the rules only
     ever see data that passed the datatype QC and the SHACL entry shapes.  On the
-    embedded store the outcome is cached next to the store (same content key);
-    on a remote endpoint only the SPARQL checks run.
+    embedded store the outcome is cached next to the store (same content key); a store
+    built incrementally (:mod:`minelaw.store.incremental`) takes its base's outcome and
+    checks again only the new triples and the resources they may affect.  On a remote
+    endpoint only the SPARQL checks run.
     """
     import json
 
-    from ..resources import cache_root
-
     rules_dir = data_dir("rules")
     marker = None
-    if isinstance(store, EmbeddedStore) and store.cached:
-        marker = cache_root() / store.key[:32] / "preflight.json"
+    if isinstance(store, EmbeddedStore) and store.path is not None:  # a store in the cache
+        marker = store.path / "preflight.json"
         if marker.is_file():
             return [Problem(**p) for p in json.loads(marker.read_text(encoding="utf-8"))]
+    problems = _preflight_delta(store, rules_dir, progress)
+    if problems is None:
+        problems = _qc_errors(store)
+        if isinstance(store, EmbeddedStore):
+            found, _, _ = run_entry_shapes(store, rules_dir, progress)
+            problems += [p for p in found if p.severity == "error"]
+    if marker is not None:
+        # a read-only cache folder only costs the re-check next time
+        with contextlib.suppress(OSError):
+            marker.write_text(json.dumps([p.__dict__ for p in problems]), encoding="utf-8")
+    return problems
+
+
+def _qc_errors(store: Any) -> list[Problem]:
+    rules_dir = data_dir("rules")
     problems = []
     for name in PREFLIGHT_QC:
         rq = rules_dir / "qc" / f"{name}-violation.rq"
@@ -407,11 +330,46 @@ def preflight(store: Any, progress: Callable[[str, int, int], None] | None = Non
                     focus=focus.value if focus is not None else None,
                 )
             )
-    if isinstance(store, EmbeddedStore):
-        found, _ = run_entry_shapes(store, rules_dir, progress)
-        problems += [p for p in found if p.severity == "error"]
-    if marker is not None:
-        # a read-only cache folder only costs the re-check next time
-        with contextlib.suppress(OSError):
-            marker.write_text(json.dumps([p.__dict__ for p in problems]), encoding="utf-8")
     return problems
+
+
+def _preflight_delta(
+    store: Any, rules_dir: Path, progress: Progress | None
+) -> list[Problem] | None:
+    """The preflight of an incrementally built store from its base's (None: no base outcome).
+
+    The datatype QC looks at one triple at a time, so it runs on the new files only (with the
+    ontology); the entry shapes run on the resources ``delta.json`` names.  The base's
+    problems about other resources stand: the new triples cannot change them.
+    """
+    import json
+
+    if not isinstance(store, EmbeddedStore) or store.path is None:
+        return None
+    record = store.path / "delta.json"
+    if not record.is_file():
+        return None
+    delta = json.loads(record.read_text(encoding="utf-8"))
+    base = cache_root() / delta["base"][0] / "preflight.json"
+    if not base.is_file():
+        return None
+    old = [Problem(**p) for p in json.loads(base.read_text(encoding="utf-8"))]
+    scratch = ox.Store()  # the ontology and the new files: what the datatype QC reads
+    for f in store.files:
+        if f.kind != "kb" or f.graph in delta["graphs"]:
+            g = ox.NamedNode(f.graph)
+            scratch.extend(store.store.quads_for_pattern(None, None, None, g))
+    problems = _qc_errors(EmbeddedStore(scratch, store.files, store.key, cached=False))
+    size = len(delta["iris"]) + sum(
+        1
+        for g in delta["graphs"]
+        for _ in store.store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+    )
+    focus = Focus(delta["iris"], delta["graphs"], size)
+    found, _, _ = run_entry_shapes(store, rules_dir, progress, focus)
+    iris = set(delta["iris"])
+    kept = [p for p in old if not (p.check == "shape" and p.focus in iris)]
+    seen: dict[tuple[str, str, str, str], Problem] = {}
+    for p in kept + problems + [p for p in found if p.severity == "error"]:
+        seen.setdefault((p.check, p.focus or "", p.message, p.severity), p)
+    return list(seen.values())

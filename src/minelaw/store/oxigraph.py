@@ -33,6 +33,7 @@ from ..namespaces import (
     sparql_prefixes,
 )
 from ..resources import data_dir
+from .dataset import query_dataset
 
 #: Bump when the layout of a cached store changes, so old caches are not reused.
 STORE_FORMAT = 3
@@ -166,8 +167,18 @@ class EmbeddedStore:
         """Graphs left out unless restricted entries are explicitly included."""
         return {g.value for g in self._hidden}
 
-    def _dataset_args(self) -> dict[str, Any]:
-        """Union of all graphs; restricted graphs are left out unless explicitly included."""
+    def _dataset_args(self, sparql: str = "") -> dict[str, Any]:
+        """The query's dataset (SPARQL 1.1 Query 13.2, :mod:`.dataset`): what its ``FROM`` and
+        ``FROM NAMED`` name, or else the union of all graphs; restricted graphs are left out
+        unless explicitly included, whatever the query names."""
+        named = query_dataset(sparql, _PREFIX_MAP) if sparql else None
+        if named is not None:
+            if not self.include_restricted:
+                named = named.restrict(g.value for g in self._hidden)
+            return {
+                "default_graph": [ox.NamedNode(g) for g in named.default],
+                "named_graphs": [ox.NamedNode(g) for g in named.named],
+            }
         if self.include_restricted or not self._hidden:
             return {"use_default_graph_as_union": True}
         visible = [g for g in self.store.named_graphs() if g not in self._hidden]
@@ -176,7 +187,14 @@ class EmbeddedStore:
     # --- SparqlStore -------------------------------------------------------------
     def query(self, sparql: str) -> QueryResult:
         try:
-            res = self.store.query(sparql, prefixes=_PREFIX_MAP, **self._dataset_args())
+            try:
+                dataset = self._dataset_args(sparql)
+            except QueryError:
+                # rdflib could not read the dataset clause: let the engine report the syntax
+                # error; if it accepts the query, refuse it rather than guess its dataset
+                self.store.query(sparql, prefixes=_PREFIX_MAP, use_default_graph_as_union=True)
+                raise
+            res = self.store.query(sparql, prefixes=_PREFIX_MAP, **dataset)
             return _result_from_oxigraph(res)
         except SyntaxError as exc:
             raise QueryError(syntax_message(exc, sparql)) from exc
@@ -223,12 +241,14 @@ def syntax_message(exc: SyntaxError, sparql: str, offset: int | None = None) -> 
     return text if text != str(exc) else f"SPARQL syntax error: {exc}"
 
 
-def cache_key(files: Sequence[InputFile]) -> str:
-    """SHA-256 over the store format, minelaw's version and every input file."""
+def cache_key(files: Sequence[InputFile], digests: dict[Path, str] | None = None) -> str:
+    """SHA-256 over the store format, minelaw's version and every input file (``digests``:
+    the files' SHA-256 if already known)."""
     h = hashlib.sha256()
     h.update(f"minelaw-store:{STORE_FORMAT}:{__version__}\n".encode())
     for f in files:
-        h.update(f"{f.kind}\t{f.relpath}\t{f.digest()}\n".encode())
+        digest = digests[f.path] if digests else f.digest()
+        h.update(f"{f.kind}\t{f.relpath}\t{digest}\n".encode())
     return h.hexdigest()
 
 

@@ -132,7 +132,7 @@ def _rl_run(paths: Sequence[str], functional: set[str] | None = None) -> Any:
     return out, values
 
 
-def materialise(store: ox.Store, files: Sequence[InputFile]) -> int:
+def materialise(store: ox.Store, files: Sequence[InputFile], how: list[str] | None = None) -> int:
     """Compute OWL 2 RL consequences into ``graph:inferred``; return their count.
 
     Consequences of public files go to ``graph:inferred``.  What restricted files
@@ -144,12 +144,15 @@ def materialise(store: ox.Store, files: Sequence[InputFile]) -> int:
     rule that module does not compile, the exact path through ``reasonable`` runs
     instead.  Either way the consequences are the same, except that ``reasonable``
     also types every subject ``owl:Thing``, which no rule, query or template uses.
+    ``how``, if given, receives the path taken: "sparql" or "reasonable".
     """
     from .owlrl import count, materialise_in_store
 
     public = [f for f in files if not f.restricted]
+    how = how if how is not None else []
     n = materialise_in_store(store, INFERRED_GRAPH, [f.graph for f in public])
     if n is not None and len(public) == len(files):
+        how.append("sparql")
         return n
     if n is not None:
         scratch = INFERRED_GRAPH + "-scratch"
@@ -161,8 +164,10 @@ def materialise(store: ox.Store, files: Sequence[InputFile]) -> int:
                 f"FILTER NOT EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }} }}"
             )
             store.update(f"DROP GRAPH {g}")
+            how.append("sparql")
             return n + count(store, INFERRED_RESTRICTED_GRAPH)
         store.update(f"DROP SILENT GRAPH <{INFERRED_GRAPH}>")
+    how.append("reasonable")
     return _materialise_exact(store, files, public)
 
 
