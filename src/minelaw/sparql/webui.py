@@ -148,7 +148,13 @@ class WebUI:
                 "title": q.title or q.name,
                 "description": q.description,
                 "params": [
-                    {"name": p.name, "type": p.type, "description": p.description} for p in q.params
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "description": p.description,
+                        "input": {"date": "date", "number": "number"}.get(p.input_kind, "text"),
+                    }
+                    for p in q.params
                 ],
             }
             for q in saved_queries().values()

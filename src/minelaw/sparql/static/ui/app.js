@@ -9,6 +9,10 @@
     errorEl.textContent = message;
     errorEl.hidden = false;
   }
+  function clearError() {
+    errorEl.textContent = "";
+    errorEl.hidden = true;
+  }
 
   if (typeof Yasgui === "undefined") {
     showError("The query editor could not be loaded (static/yasgui/yasgui.min.js).");
@@ -77,6 +81,9 @@
     yasqe: { value: welcome, autocompleters: ["variables"] },
   });
   window.minelawYasgui = yasgui;
+  // an error banner is about the last action: a new query, or another tab, clears it
+  yasgui.on("query", clearError);
+  yasgui.on("tabSelect", clearError);
 
   function openTab(name, text) {
     var defaults = Yasgui.Tab.getDefaults();
@@ -88,11 +95,30 @@
     return tab;
   }
 
+  // the filter over the saved queries: every word must occur in the name, title or description
+  var filter = document.getElementById("query-filter");
+  var noMatch = document.getElementById("no-match");
+  if (filter) {
+    filter.addEventListener("input", function () {
+      var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(document.querySelectorAll("form.saved-query"), function (f) {
+        var text = f.getAttribute("data-text") || "";
+        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+        f.hidden = !ok;
+        shown += ok ? 1 : 0;
+      });
+      if (noMatch) {
+        noMatch.hidden = shown > 0;
+      }
+    });
+  }
+
   var forms = document.querySelectorAll("form.saved-query");
   Array.prototype.forEach.call(forms, function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      errorEl.hidden = true;
+      clearError();
       var name = form.getAttribute("data-name");
       var params = new URLSearchParams(new FormData(form));
       fetch("/api/queries/" + encodeURIComponent(name) + "?" + params.toString())
@@ -101,7 +127,8 @@
             if (!resp.ok) {
               throw new Error(text);
             }
-            openTab(name, text);
+            // one click: the query opens in its own tab and runs
+            openTab(name, text).query();
           });
         })
         .catch(function (err) {
