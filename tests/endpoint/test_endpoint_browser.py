@@ -171,4 +171,11 @@ def test_ui_filter_date_inputs_and_stale_errors(page) -> None:  # type: ignore[n
     handovers.locator("button").click()
     err.wait_for(state="hidden", timeout=10_000)
     pg.locator(".tabPanel.active .yasr table tbody tr").first.wait_for(timeout=15_000)
+    # results in the simple view by default; its switch shows the full terms on demand
+    switch = pg.locator(".tabPanel.active .yasr .switch input[type='checkbox']").first
+    assert switch.is_checked()
+    simple = pg.locator(".tabPanel.active .yasr table tbody").inner_text()
+    switch.click()
+    full = pg.locator(".tabPanel.active .yasr table tbody").inner_text()
+    assert "^^" not in simple and "^^" in full
     assert outside == [], outside

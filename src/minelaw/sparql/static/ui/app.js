@@ -87,9 +87,19 @@
 
   function openTab(name, text) {
     var defaults = Yasgui.Tab.getDefaults();
+    // results in the table's "Simple view" by default (values without datatypes and language
+    // tags); its switch above the table shows the full RDF terms
+    var yasr = Object.assign({}, defaults.yasr);
+    yasr.settings = Object.assign({}, yasr.settings, {
+      selectedPlugin: "table",
+      pluginsConfig: Object.assign({}, (yasr.settings || {}).pluginsConfig, {
+        table: { compact: true },
+      }),
+    });
     var tab = yasgui.addTab(true, Object.assign({}, defaults, {
       name: name,
       requestConfig: Object.assign({}, defaults.requestConfig, { endpoint: endpoint }),
+      yasr: yasr,
     }));
     tab.setQuery(text);
     return tab;
