@@ -64,7 +64,7 @@ def query(
     \b
     Examples:
       minelaw query states
-      minelaw query party-status --param state=AZE --param instrument=APMBC-1997 \\
+      minelaw query party-status --param state=<ISO3> --param instrument=APMBC-1997 \\
           --param date=2021-06-12
       minelaw query elements --param norm=CIHL-R83 --format csv
       minelaw query 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }' --format csv

@@ -7,7 +7,7 @@ local name of ``mlr:<id>``, DESIGN.md section 3 "Stable identifiers"), the prefi
 (``mlr:QQA``) and the full IRI are accepted; a state may also be named by its ISO 3166-1
 alpha-3 code.  An identifier the KB does not hold is a :class:`~minelaw.errors.UsageError`
 (exit 2) naming what is missing and the closest identifiers -- the same word in other case
-first (``arm`` -> ``ARM``), then by edit distance (:func:`difflib.get_close_matches`) over the
+first (``qqa`` -> ``QQA``), then by edit distance (:func:`difflib.get_close_matches`) over the
 identifiers and English labels of that class -- never an empty answer that reads as "no".
 
 The existence check is one VALUES-bound query; the list of candidates for a suggestion is read
