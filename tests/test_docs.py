@@ -18,6 +18,8 @@ def test_quick_start_has_exactly_two_commands() -> None:
     assert len(cmds) == 2
     assert all("\n" not in c for c in cmds)
     assert "minelaw" in cmds[0] and "pytest" in cmds[1]
+    # a stock system Python refuses `pip install`: a virtual environment first (issue 17)
+    assert cmds[0].startswith("python3 -m venv .venv && . .venv/bin/activate && ")
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:

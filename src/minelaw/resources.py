@@ -10,6 +10,7 @@ directory.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 _FOLDERS = ("ontology", "rules", "kb", "queries", "reports")
@@ -36,9 +37,31 @@ def data_dir(name: str) -> Path:
 
 
 def default_kb() -> Path:
-    """The KB folder used when neither ``--kb`` nor ``MINELAW_KB`` is given."""
+    """The KB folder used when neither ``--kb`` nor ``MINELAW_KB`` is given: the ``kb/`` of the
+    minelaw checkout the working directory is in (issue 17: editing a checkout's ``kb/`` after
+    ``pip install .`` must not silently use the installed copy), else the bundled one."""
     env = os.environ.get("MINELAW_KB")
-    return Path(env) if env else data_dir("kb")
+    if env:
+        return Path(env)
+    return checkout_kb() or data_dir("kb")
+
+
+def checkout_kb(start: Path | None = None) -> Path | None:
+    """The ``kb/`` of the minelaw source checkout containing ``start`` (default: the working
+    directory), or None outside one.  A checkout is a folder with ``pyproject.toml`` naming
+    the project minelaw, ``ontology/`` and ``kb/``."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        meta = folder / "pyproject.toml"
+        if (folder / "kb").is_dir() and (folder / "ontology").is_dir() and meta.is_file():
+            try:
+                text = meta.read_text(encoding="utf-8")
+            except OSError:
+                return None
+            if re.search(r'^name\s*=\s*"minelaw"', text, re.M):
+                return folder / "kb"
+            return None
+    return None
 
 
 def cache_root() -> Path:

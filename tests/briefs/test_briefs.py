@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def test_brief_content(world) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
-    """A claim without its own date is "undated", with the date its source was published."""
+    """A claim without its own date carries the date its source was published, said to be that."""
     from minelaw.briefs.render import brief_context
     from minelaw.reasoning.findings import collect, compute
     from minelaw.store.cache import open_kb
@@ -134,7 +135,7 @@ def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
     (f,) = [f for f in compute(store, ctx=ctx) if f.id.startswith("CIHL-R83--")]
     b = brief_context(f, store, ctx, **FIXED)
     (fact,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqb-laying"]
-    assert fact["when"] == "undated (source published 1 June 2020)"
+    assert fact["when"] == "1 June 2020 (date of the source; the statement is undated)"
     (dated,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqa-denial"]
     assert dated["when"] == "2 June 2020"
 
@@ -153,6 +154,24 @@ def test_cli_brief_all(world, run_cli, tmp_path: Path, fmt: str) -> None:  # typ
         index = (out / f"index.{fmt}").read_text(encoding="utf-8")
         for fid in found:
             assert f"{fid}.{fmt}" in index
+        # the index has its own text, not a brief's disclaimer (issue 17)
+        from markupsafe import escape
+
+        from minelaw.briefs.render import DISCLAIMER, INDEX_TEXT
+
+        def shown(s: str) -> str:
+            return s if fmt == "md" else str(escape(s))
+
+        assert shown(INDEX_TEXT) in index and shown(DISCLAIMER) not in index
+        # every source's full citation once (its note); the Sources section points to it
+        for fid in found:
+            brief = (out / f"{fid}.{fmt}").read_text(encoding="utf-8")
+            urls = re.findall(r"https://example\.org/[^\s<>)\"]+", brief)
+            assert urls, fid
+            for url in set(urls):
+                n = brief.count(url if fmt == "md" else f'href="{url}"')
+                assert n == 1, (fid, url, n)
+            assert "undated" not in brief.replace("the statement is undated", "")
         return
     # a PDF brief has the sections, in its text (one WeasyPrint run serves both checks)
     pypdf = pytest.importorskip("pypdf")

@@ -58,7 +58,10 @@ def test_forums_match_golden(run_cli: Any, stem: str, ihl: bool) -> None:
 def test_finding_id_with_or_without_prefix(run_cli: Any) -> None:
     fid = _sample(run_cli, False)
     assert _forums(run_cli, fid) == _forums(run_cli, "finding-" + fid)
-    assert _forums(run_cli, "no-such-finding") == []
+    # an unknown finding is an error naming it, never an empty answer (issue 17)
+    result = run_cli("query", "forums", "--param", "finding=no-such-finding", "--format", "csv")
+    assert result.exit_code == 2, result.output
+    assert "no finding 'no-such-finding' in the knowledge base" in result.output
 
 
 def _forum_data(sparql: Any) -> dict[str, dict[str, set[str]]]:

@@ -62,7 +62,7 @@ def page(serve: Callable[..., Server]) -> Iterator[tuple[object, Server, list[st
 def test_ui_runs_a_saved_query_and_shows_rows(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pg, server, outside = page
     assert pg.title().startswith("Query")
-    # the welcome tab is there; open a saved query without parameters
+    # the welcome tab is there; one click opens a saved query without parameters and runs it
     form = pg.locator("form.saved-query[data-name='record-handovers']")
     form.locator("button").click()
     pg.wait_for_function(
@@ -70,7 +70,6 @@ def test_ui_runs_a_saved_query_and_shows_rows(page, tmp_path: Path) -> None:  # 
         " return t && t.getYasqe().getValue().includes('ml:RecordHandover'); }",
         timeout=10_000,
     )
-    pg.locator(".tabPanel.active .yasqe_queryButton").click()
     rows = pg.locator(".tabPanel.active .yasr table tbody tr")
     rows.first.wait_for(timeout=15_000)
     assert rows.count() >= 1
@@ -89,18 +88,16 @@ def test_ui_parameter_form_binds_values(page) -> None:  # type: ignore[no-untype
     form.locator("input[name='credibility']").fill("3")
     form.locator("button").click()
     pg.wait_for_function(
-        "() => window.minelawYasgui.getTab().getYasqe().getValue()"
-        ".includes('^^<http://www.w3.org/2001/XMLSchema#integer>')",
+        "() => window.minelawYasgui.getTab().getYasqe().getValue().includes('STR(\"3\")')",
         timeout=10_000,
     )
-    pg.locator(".tabPanel.active .yasqe_queryButton").click()
     pg.locator(".tabPanel.active .yasr table tbody tr").first.wait_for(timeout=15_000)
     # a bad value shows the server's message instead of opening a tab
     form.locator("input[name='credibility']").fill("three")
     form.locator("button").click()
     err = pg.locator("#ui-error")
     err.wait_for(state="visible", timeout=10_000)
-    assert "not a valid xsd:integer" in err.inner_text()
+    assert "no credibility 'three' in the knowledge base" in err.inner_text()
     assert outside == [], outside
 
 
@@ -143,4 +140,42 @@ def test_ui_opens_a_brief_from_the_findings_list(page) -> None:  # type: ignore[
     shot = os.environ.get("MINELAW_UI_SCREENSHOT")
     if shot:
         pg.screenshot(path=shot.replace(".png", "-brief.png"))
+    assert outside == [], outside
+
+
+def test_ui_filter_date_inputs_and_stale_errors(page) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: a filter over the saved queries, date inputs for dates, and an error banner
+    that a later successful action clears."""
+    pg, server, outside = page
+    pg.goto(server.url + "/", wait_until="networkidle")
+    party = pg.locator("form.saved-query[data-name='party-status']")
+    handovers = pg.locator("form.saved-query[data-name='record-handovers']")
+    filt = pg.locator("#query-filter")
+    filt.fill("party status")
+    assert party.is_visible() and not handovers.is_visible()
+    filt.fill("no-such-words-anywhere")
+    assert not party.is_visible() and pg.locator("#no-match").is_visible()
+    filt.fill("")
+    assert party.is_visible() and handovers.is_visible()
+    assert party.locator("input[name='date']").get_attribute("type") == "date"
+    assert party.locator("input[name='state']").get_attribute("type") == "text"
+    # an unknown code: the server's message with the codes, no tab opened
+    form = pg.locator("form.saved-query[data-name='sources-by-grade']")
+    form.locator("input[name='reliability']").fill("Q")
+    form.locator("input[name='credibility']").fill("3")
+    form.locator("button").click()
+    err = pg.locator("#ui-error")
+    err.wait_for(state="visible", timeout=10_000)
+    assert "no reliability 'Q' in the knowledge base" in err.inner_text()
+    # the next query clears the stale banner
+    handovers.locator("button").click()
+    err.wait_for(state="hidden", timeout=10_000)
+    pg.locator(".tabPanel.active .yasr table tbody tr").first.wait_for(timeout=15_000)
+    # results in the simple view by default; its switch shows the full terms on demand
+    switch = pg.locator(".tabPanel.active .yasr .switch input[type='checkbox']").first
+    assert switch.is_checked()
+    simple = pg.locator(".tabPanel.active .yasr table tbody").inner_text()
+    switch.click()
+    full = pg.locator(".tabPanel.active .yasr table tbody").inner_text()
+    assert "^^" not in simple and "^^" in full
     assert outside == [], outside

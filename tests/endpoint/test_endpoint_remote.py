@@ -72,7 +72,12 @@ def sample_params(q: SavedQuery, store) -> dict[str, str]:  # type: ignore[no-un
             res = store.query(sparql_prefixes() + SAMPLES[p.name])
             value = res.values("v")[0] if res.rows else "none"
         if value is None:
-            if p.type == "iri":
+            if p.cls:  # the first identifier of the class the parameter names
+                value = store.query(
+                    sparql_prefixes()
+                    + f"SELECT ?v WHERE {{ ?s a <{p.cls}> ; dcterms:identifier ?v }} ORDER BY ?v"
+                ).values("v")[0]
+            elif p.type == "iri":
                 value = MLR + "none"
             elif p.type == "id":
                 value = store.query(
@@ -168,12 +173,16 @@ def test_cli_query_through_endpoint(pushed: str, run_cli) -> None:  # type: igno
     far = run_cli("--endpoint", pushed, "query", q, "--format", "csv")
     assert far.exit_code == 0, far.output
     assert far.output == local.output
-    graph = run_cli("--endpoint", pushed, "query", "CONSTRUCT WHERE { ?s a ml:State }")
+    q = "CONSTRUCT WHERE { ?s a ml:State }"
+    graph = run_cli("--endpoint", pushed, "query", q, "--format", "nt")
     assert graph.exit_code == 0 and " <https://w3id.org/minelaw/ontology#State> ." in graph.output
+    turtle = run_cli("--endpoint", pushed, "query", q)  # Turtle by default for triples
+    assert turtle.exit_code == 0 and " a ml:State ." in turtle.output
 
 
 def test_remote_errors_are_clear(pushed: str, run_cli) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(QueryError, match=r"HTTP 400"):
+    # a syntax error is located in the query as written (not after the prefixes sent with it)
+    with pytest.raises(QueryError, match=r"HTTP 400.*line 1, column 25"):
         RemoteStore(pushed).query("SELECT * WHERE { ?s ?p }")
     with pytest.raises(QueryError, match=r"HTTP 404"):
         RemoteStore(pushed.replace("/query", "/nope")).query("ASK {}")

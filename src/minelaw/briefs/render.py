@@ -75,6 +75,15 @@ DISCLAIMER = (
     "good as the sources cited, and they change when the evidence changes."
 )
 
+#: the index's own text: what the table lists and where to read more (not a brief's disclaimer)
+INDEX_TEXT = (
+    "Each row is a candidate breach that the compliance rules found in the knowledge base: who "
+    "owed the duty, under which norm, where and from when, how many of the norm's elements the "
+    "evidence establishes at a standard of proof, and the standard the finding as a whole "
+    "reaches. Open a brief for the facts, the applicable law, the evidence element by element "
+    "and the sources; each brief says what it does and does not establish."
+)
+
 
 # --- the brief context -------------------------------------------------------------------
 def brief_context(
@@ -159,8 +168,10 @@ def brief_context(
         if raw.get("start") and not (info and info.date):
             when = "from " + when
         elif not date and raw.get("published"):
-            # a claim whose own date is not recorded: say when its source was published
-            when = f"undated (source published {when_text(raw['published'])})"
+            # a claim whose own date is not recorded: the source's date, said to be that
+            when = f"{when_text(raw['published'])} (date of the source; the statement is undated)"
+        elif not date:
+            when = "date not recorded"
         against = raw.get("against")
         interested = bool(
             info and info.is_claim and info.claimant_party not in (None, c.duty_bearer)
@@ -497,12 +508,26 @@ def render(
     return render_context(brief_context(finding, store, ctx, **kw), fmt)
 
 
+#: how to install the system libraries WeasyPrint loads (Pango and its GObject/HarfBuzz deps)
+PANGO_HINT = (
+    "install Pango: `sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0` (Debian, Ubuntu), "
+    "`sudo dnf install pango` (Fedora), `brew install pango` (macOS); or use --format html"
+)
+
+
 def html_to_pdf(html: str) -> bytes:
     try:
         from weasyprint import HTML
     except ImportError as exc:  # the optional 'pdf' extra
         raise UsageError(
             "PDF briefs need WeasyPrint", hint="python3 -m pip install 'minelaw[pdf]'"
+        ) from exc
+    except OSError as exc:  # WeasyPrint is there, a system library it loads is not
+        missing = re.search(r"cannot load library '([^']+)'", str(exc))
+        raise UsageError(
+            "PDF briefs need the Pango library, which WeasyPrint could not load"
+            + (f" ({missing.group(1)})" if missing else ""),
+            hint=PANGO_HINT,
         ) from exc
     return bytes(HTML(string=html, base_url=".").write_pdf())
 
@@ -534,7 +559,7 @@ def index_context(
         "generated_text": format_date(generation_date(generated)),
         "kb": kb or (contexts[0]["kb"] if contexts else {"version": "", "triples": 0}),
         "minelaw_version": __version__,
-        "disclaimer": DISCLAIMER,
+        "text": INDEX_TEXT,
     }
 
 

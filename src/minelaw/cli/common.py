@@ -63,25 +63,72 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: seconds a step runs before its progress line appears (shorter steps stay quiet)
+PROGRESS_DELAY = 1.0
+
+
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A rich progress bar on a terminal; nothing when stderr is not a terminal."""
+    """Progress on a terminal for a step that may take more than a second; nothing when stderr
+    is not a terminal.
+
+    Yields ``update(name, i, n)`` (step ``i`` of ``n`` is running); without calls it still
+    shows the label, a spinner and the elapsed time.  The line appears only once the step has
+    run for :data:`PROGRESS_DELAY` seconds and is removed when it ends.
+    """
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    import threading
 
-    with Progress(
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    prog = Progress(
+        SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=True,
-        console=__import__("rich.console").console.Console(stderr=True),
-    ) as prog:
-        task = prog.add_task(label, total=None)
+        console=Console(stderr=True),
+    )
+    task = prog.add_task(label, total=None)
+    lock = threading.Lock()
+    state = {"started": False, "done": False}
 
-        def update(name: str, i: int, n: int) -> None:
-            prog.update(task, total=n, completed=i + 1, description=f"{label} {name}")
+    def start() -> None:
+        with lock:
+            if not state["done"]:
+                prog.start()
+                state["started"] = True
 
+    timer = threading.Timer(PROGRESS_DELAY, start)
+    timer.daemon = True
+    timer.start()
+
+    def update(name: str, i: int, n: int) -> None:
+        prog.update(task, total=n, completed=i, description=f"{label}: {name}")
+
+    try:
         yield update
+    finally:
+        timer.cancel()
+        with lock:
+            state["done"] = True
+            if state["started"]:
+                prog.stop()
+
+
+@contextmanager
+def status(label: str) -> Iterator[None]:
+    """A step without a count (label, spinner, elapsed time), on a terminal, after a second."""
+    with progress_bar(label):
+        yield

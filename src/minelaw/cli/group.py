@@ -18,10 +18,12 @@ import click
 from .. import __version__
 from ..errors import InputError, UsageError
 from .cite import cite_cmd as _cite
-from .common import Ctx, _err, handle_errors, progress_bar
+from .common import Ctx, _err, handle_errors, progress_bar, status
 from .endpoint import push as _push
 from .endpoint import serve as _serve
 from .intake import COMMANDS as _INTAKE_COMMANDS
+from .queries import list_queries as _list_queries
+from .queries import query as _query
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,7 +56,10 @@ def cli(ctx: click.Context, kb: Path | None, endpoint: str | None) -> None:
     """
     from ..resources import default_kb
 
-    ctx.obj = Ctx(kb if kb is not None else default_kb(), endpoint)
+    if kb is None:
+        kb = default_kb()
+        _say_which_kb(kb)
+    ctx.obj = Ctx(kb, endpoint)
 
 
 @cli.command()
@@ -96,117 +101,39 @@ def check(obj: Ctx, no_dl: bool, quiet: bool) -> None:
     sys.exit(1 if n_err else 0)
 
 
-@cli.command()
-@click.argument("query_arg", metavar="(NAME | FILE.rq | 'SPARQL')")
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    metavar="k=v",
-    help="A parameter of a saved query, typed as its header declares. Repeatable.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--include-restricted",
-    is_flag=True,
-    help="Also query restricted entries (entries/restricted/), left out by default.",
-)
-@click.pass_obj
-@handle_errors
-def query(
-    obj: Ctx, query_arg: str, params: tuple[str, ...], fmt: str, include_restricted: bool = False
-) -> None:
-    """Run a SPARQL query: a saved query NAME, a .rq FILE, or a query string.
+def _say_which_kb(kb: Path) -> None:
+    """One stderr line when the default KB is a checkout's ``kb/`` that is not the copy minelaw
+    was installed with (otherwise edits to it would seem to be ignored, or used unawares)."""
+    import os
 
-    The default graph is the union of all graphs; GRAPH ?g reaches each file's
-    own graph.  JSON output is W3C SPARQL 1.1 Query Results JSON.
+    from ..resources import data_dir
 
-    \b
-    Examples:
-      minelaw query party-status --param state=<ISO3> \
-          --param instrument=APMBC-1997 --param date=2021-06-12
-      minelaw query my-query.rq --format csv
-      minelaw query 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }' --format csv
-    """
-    from ..namespaces import sparql_prefixes
-    from ..sparql.query import bind, parse_saved, saved_queries
-
-    values: dict[str, str] = {}
-    for p in params:
-        if "=" not in p:
-            raise UsageError(f"--param {p!r} is not of the form k=v")
-        k, v = p.split("=", 1)
-        values[k.strip()] = v
-    saved = saved_queries()
-    if query_arg in saved:
-        text = bind(saved[query_arg], values)
-    elif query_arg.endswith(".rq") and Path(query_arg).is_file():
-        text = bind(parse_saved(Path(query_arg)), values)
-    elif query_arg.endswith(".rq"):
-        raise UsageError(f"no such query file: {query_arg}")
-    elif any(kw in query_arg.upper() for kw in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")):
-        if values:
-            raise UsageError("--param applies to saved queries and .rq files only")
-        text = query_arg
-    else:
-        raise UsageError(
-            f"{query_arg!r} is neither a saved query, a .rq file nor a SPARQL query",
-            hint="`minelaw queries` lists the saved queries",
-        )
-    from ..sparql.safety import check_depth
-
-    check_depth(text)  # a query nested thousands deep would crash the engine, not fail
-    store = obj.store(include_restricted=include_restricted)
-    if "finding" in text.lower():
-        # queries about findings read graph:findings: compute it if this store lacks it
-        from ..reasoning.findings_graph import ensure
-
-        store = ensure(store)
-    res = store.query(sparql_prefixes() + text)
-    click.echo(render_result(res, fmt), nl=False)
-
-
-def render_result(res: Any, fmt: str) -> str:
-    from ..sparql.query import short, to_csv, to_json, to_ntriples, to_tsv
-
-    if res.kind == "graph":
-        return to_ntriples(res)
-    if fmt == "json":
-        return to_json(res) + "\n"
-    if fmt == "csv":
-        return to_csv(res)
-    if fmt == "tsv":
-        return to_tsv(res)
-    if res.kind == "ask":
-        return ("true" if res.boolean else "false") + "\n"
-    import io
-
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(show_lines=False)
-    for v in res.variables:
-        table.add_column(v, overflow="fold")
-    for row in res.rows:
-        table.add_row(*[short(row.get(v)) for v in res.variables])
-    buf = io.StringIO()
-    Console(file=buf, width=160, force_terminal=False).print(table)
-    return buf.getvalue() + f"{len(res.rows)} rows\n"
+    if os.environ.get("MINELAW_KB"):
+        return
+    try:
+        bundled = data_dir("kb").resolve()
+    except FileNotFoundError:
+        bundled = None
+    if kb.resolve() != bundled:
+        _err(f"minelaw: using the knowledge base of this checkout, {kb} (not the installed copy)")
 
 
 def _run_findings(
     store: Any, exclude_sources: Sequence[str], exclude_claims: Sequence[str]
-) -> tuple[Any, list[Any]]:
-    """Preflight (the rules only see data that passed the entry shapes), then the rules."""
+) -> tuple[Any, list[Any], list[str], list[str]]:
+    """Preflight (the rules only see data that passed the entry shapes), then the rules.
+
+    The what-if exclusions are checked first: an identifier the KB does not hold is a usage
+    error with suggestions, never a what-if that silently changes nothing.  Returns the
+    context, the findings and the exclusions as short identifiers.
+    """
+    from ..namespaces import ML
     from ..reasoning.findings import collect, compute
+    from ..sparql.identifiers import local_id, resolve_all
     from ..store.checks import preflight
 
+    xs = [local_id(i) for i in resolve_all(store, ML + "Source", list(exclude_sources))]
+    xc = [local_id(i) for i in resolve_all(store, ML + "Claim", list(exclude_claims))]
     with progress_bar("entry shapes") as prog:
         problems = preflight(store, prog)
     if problems:
@@ -217,10 +144,11 @@ def _run_findings(
             "compliance rules only run on data that passes them",
             hint="run `minelaw check` and fix the errors it lists",
         )
-    with progress_bar("rules") as prog:
+    with progress_bar("compliance rules") as prog:
         ctx = collect(store, progress=prog)
-    found = compute(store, ctx=ctx, exclude_sources=exclude_sources, exclude_claims=exclude_claims)
-    return ctx, found
+    with status("weighing the evidence"):
+        found = compute(store, ctx=ctx, exclude_sources=xs, exclude_claims=xc)
+    return ctx, found, xs, xc
 
 
 @cli.command()
@@ -271,8 +199,8 @@ def _run_findings(
 def findings(
     obj: Ctx,
     fmt: str,
-    exclude_claims: tuple[str, ...],
-    exclude_sources: tuple[str, ...],
+    exclude_claims: Sequence[str],
+    exclude_sources: Sequence[str],
     sensitivity: bool,
     why_not: bool,
     compare_with: Path | None,
@@ -298,12 +226,15 @@ def findings(
     from ..reasoning.findings_graph import to_turtle
 
     store = obj.store()
-    ctx, found = _run_findings(store, exclude_sources, exclude_claims)
+    ctx, found, exclude_sources, exclude_claims = _run_findings(
+        store, exclude_sources, exclude_claims
+    )
     if not (exclude_sources or exclude_claims):
         # keep graph:findings current for SPARQL (what-if runs leave it alone)
         from ..reasoning.findings_graph import ensure
 
-        ensure(store, found)
+        with status("findings graph"):
+            ensure(store, found)
     if fmt == "ttl":
         click.echo(to_turtle(found), nl=False)
         return
@@ -337,6 +268,9 @@ def findings(
         click.echo(json.dumps(out, indent=1, ensure_ascii=False))
         return
     click.echo(render_findings_table(docs))
+    if not docs:
+        for line in _missing_frame(store):
+            _err(line)
     if why_not or not docs:
         click.echo(render_set_aside(set_aside, full=why_not))
     if compare_with is not None:
@@ -394,8 +328,8 @@ def brief(
     all_: bool,
     fmt: str,
     out: Path,
-    exclude_claims: tuple[str, ...],
-    exclude_sources: tuple[str, ...],
+    exclude_claims: Sequence[str],
+    exclude_sources: Sequence[str],
 ) -> None:
     """Render case briefs: one memo per finding (candidate breach), plus an index.
 
@@ -419,16 +353,13 @@ def brief(
             hint="`minelaw findings` lists the finding ids",
         )
     store = obj.store()
-    ctx, found = _run_findings(store, exclude_sources, exclude_claims)
+    ctx, found, exclude_sources, exclude_claims = _run_findings(
+        store, exclude_sources, exclude_claims
+    )
     if ids:
         known = {f.id: f for f in found}
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise UsageError(
-                f"no finding with id {', '.join(unknown)}",
-                hint="known ids: " + (", ".join(sorted(known)) or "(none)"),
-            )
-        found = [known[i] for i in dict.fromkeys(ids)]
+        chosen = [_finding_id(i, known) for i in ids]
+        found = [known[i] for i in dict.fromkeys(chosen)]
     with progress_bar("rendering") as prog:
         paths = write_all(
             found,
@@ -441,6 +372,80 @@ def brief(
             exclude_claims=exclude_claims,
         )
     click.echo(f"{len(paths) - 1} brief(s) and {paths[-1].name} written to {out}")
+
+
+#: what the compliance rules need besides incidents, each with how to record it
+_FRAME = (
+    ("ml:ArmedConflict", "an armed conflict", "its parties and start (ml:partyToConflict)"),
+    (
+        "ml:ConflictClassification",
+        "a classification of the conflict",
+        "international or non-international, for a period (ml:classifies, ml:conflictType)",
+    ),
+    (
+        "ml:HostilitiesPhase",
+        "a phase of active hostilities",
+        "its end starts the duty to clear (ml:conflict, ml:end)",
+    ),
+    (
+        "ml:ControlPeriod",
+        "a control period",
+        "who controlled the incidents' territory, when (ml:controller, ml:territory)",
+    ),
+    (
+        "ml:Participation",
+        "a treaty participation",
+        "without one only customary law applies (ml:participant, ml:treaty)",
+    ),
+)
+
+
+def _missing_frame(store: Any) -> list[str]:
+    """When no finding was found on a KB that records incidents: what the rules lack."""
+    from ..namespaces import sparql_prefixes
+
+    def has(cls: str) -> bool:
+        return bool(store.query(sparql_prefixes() + f"ASK {{ ?x a {cls} }}").boolean)
+
+    if not has("ml:MineIncident"):
+        return []
+    missing = [(what, how) for cls, what, how in _FRAME if not has(cls)]
+    if not missing:
+        return [
+            "no finding although the KB records incidents: the rules found no incident within a "
+            "conflict, a classification, a control period and a binding norm together; "
+            "`minelaw findings --why-not` lists what they set aside"
+        ]
+    lines = ["no finding although the KB records incidents; the compliance rules also need:"]
+    lines += [f"  - {what}: {how}" for what, how in missing]
+    return lines
+
+
+def _finding_id(given: str, known: dict[str, Any]) -> str:
+    """The finding ``given`` names (its id, ``finding-<id>``, ``mlr:finding-<id>`` or the full
+    IRI), or a usage error with the closest ids."""
+    import difflib
+
+    from ..namespaces import MLR
+
+    ident = given.strip()
+    for prefix in (MLR, "mlr:", "finding-"):
+        ident = ident.removeprefix(prefix)
+    if ident in known:
+        return ident
+    folded = {k.casefold(): k for k in known}
+    close = [folded[ident.casefold()]] if ident.casefold() in folded else []
+    close = close or difflib.get_close_matches(ident, list(known), n=3, cutoff=0.6)
+    raise UsageError(
+        f"no finding {given!r} in this run"
+        + (f" — did you mean {' or '.join(close)}?" if close else ""),
+        hint=(
+            "known ids: " + ", ".join(sorted(known)[:10]) + (", ..." if len(known) > 10 else "")
+            if known
+            else "no finding on this knowledge base"
+        )
+        + " (`minelaw findings` lists them)",
+    )
 
 
 def local_id(iri: str) -> str:
@@ -511,27 +516,14 @@ def render_findings_table(docs: list[dict[str, Any]]) -> str:
     return text
 
 
-@cli.command("queries")
-@handle_errors
-def list_queries() -> None:
-    """List the saved queries with their descriptions and parameters.
-
-    \b
-    Example:
-      minelaw queries
-    """
-    from ..sparql.query import saved_queries
-
-    for name, q in saved_queries().items():
-        click.echo(f"{name}: {q.description or q.title}")
-        for p in q.params:
-            click.echo(f"    --param {p.name}=<{p.type}>  {p.description}")
-
-
 def main() -> None:
     """Console-script entry point: click's own usage errors exit 2 as well."""
     cli(prog_name="minelaw")
 
+
+# --- queries ---------------------------------------------------------------------------
+cli.add_command(_query, "query")
+cli.add_command(_list_queries, "queries")
 
 # --- SPARQL endpoint and remote stores (issue 8) -------------------------------------
 cli.add_command(_serve, "serve")

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryRefused
 from ..namespaces import PREFIXES
+from ..store.oxigraph import syntax_message
 from .http import Answer, _text
 from .safety import check_depth, refuse_service
 
@@ -113,7 +114,7 @@ def run_query(
     try:
         res = store.query(sparql, prefixes=_PREFIX_MAP, **dataset)
     except SyntaxError as exc:
-        return _text(400, f"SPARQL syntax error: {exc}")
+        return _text(400, syntax_message(exc, sparql))
     except (OSError, RuntimeError, ValueError) as exc:
         return _text(500, f"SPARQL evaluation failed: {exc}")
     headers: dict[str, str] = {}

@@ -4,8 +4,16 @@ A saved query is ``queries/<name>.rq`` with a header of ``#`` comment lines::
 
     # title: Party status
     # description: Was a treaty in force for a state on a date?
-    # param: state xsd:string ISO 3166-1 alpha-3 code, e.g. QQA
+    # param: state ml:State ISO 3166-1 alpha-3 code, e.g. QQA
     # param: date xsd:date ISO 8601 date, e.g. 2021-06-12
+
+A parameter's type is an XSD datatype, ``iri``, ``id`` (any KB resource, ``mlr:<id>``), a
+class of the ontology (``ml:State``, ``ml:Norm``, ``ml:Place``...): the identifier of a
+resource of that class, given as the short id, ``mlr:<id>`` or the full IRI, and bound as its
+IRI; or a SKOS scheme (``mlv:reliability``): one of its codes (``skos:notation``, any case),
+bound as the code as written in the KB.  Identifiers are checked against the KB
+(:mod:`minelaw.sparql.identifiers`): an unknown one is an error with suggestions, never an
+empty answer.
 
 Parameters appear in the body as ``$name`` (a legal SPARQL variable, so the file
 runs as it is).  :func:`bind` replaces each ``$name`` outside strings, IRIs and
@@ -23,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -31,6 +40,8 @@ from ..namespaces import MLR
 from ..resources import data_dir
 from ..store.oxigraph import QueryResult
 from ..store.oxigraph import short as short  # moved down to the store; re-exported here
+from .identifiers import class_iri, resolve_code
+from .identifiers import resolve as resolve_id
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("xsd:string", "xsd:date", "xsd:integer", "xsd:decimal", "xsd:boolean", "iri", "id")
@@ -41,6 +52,33 @@ class Param:
     name: str
     type: str
     description: str
+
+    @property
+    def cls(self) -> str | None:
+        """The class whose identifiers this parameter takes (``ml:State`` types), else None."""
+        if self.type in PARAM_TYPES or self.type.startswith("mlv:"):
+            return None
+        return class_iri(self.type)
+
+    @property
+    def scheme(self) -> str | None:
+        """The SKOS scheme whose codes this parameter takes (``mlv:reliability``), else None."""
+        return class_iri(self.type) if self.type.startswith("mlv:") else None
+
+    @property
+    def input_kind(self) -> str:
+        """What a form asks for: date, number, boolean, identifier or text."""
+        if self.type == "xsd:date":
+            return "date"
+        if self.type in ("xsd:integer", "xsd:decimal"):
+            return "number"
+        if self.type == "xsd:boolean":
+            return "boolean"
+        if self.type == "id" or self.cls:
+            return "identifier"
+        if self.scheme:
+            return "code"
+        return "text"
 
 
 @dataclass
@@ -77,10 +115,11 @@ def parse_saved(path: Path) -> SavedQuery:
             q.description = value
         else:
             parts = value.split(None, 2)
-            if len(parts) < 2 or parts[1] not in PARAM_TYPES:
+            if len(parts) < 2 or (parts[1] not in PARAM_TYPES and class_iri(parts[1]) is None):
                 raise UsageError(
                     f"{path}: bad '# param:' line {value!r}",
-                    hint=f"write '# param: NAME TYPE DESCRIPTION' with TYPE one of {PARAM_TYPES}",
+                    hint="write '# param: NAME TYPE DESCRIPTION' with TYPE one of "
+                    f"{', '.join(PARAM_TYPES)} or a class such as ml:State",
                 )
             q.params.append(Param(parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
     return q
@@ -91,8 +130,13 @@ def saved_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
     return {p.stem: parse_saved(p) for p in sorted(folder.glob("*.rq"))}
 
 
-def make_term(param: Param, raw: str) -> ox.NamedNode | ox.Literal:
-    """Build a typed RDF term from a parameter value, or raise UsageError."""
+def make_term(param: Param, raw: str, store: Any = None) -> ox.NamedNode | ox.Literal:
+    """Build a typed RDF term from a parameter value, or raise UsageError.
+
+    With a ``store``, identifiers (``id`` and class types) are checked against it: an unknown
+    one raises UsageError with suggestions.  Without one (no KB at hand), they are only checked
+    for syntax.
+    """
     bad = UsageError(
         f"parameter {param.name}={raw!r} is not a valid {param.type}",
         hint=param.description or None,
@@ -120,10 +164,21 @@ def make_term(param: Param, raw: str) -> ox.NamedNode | ox.Literal:
         if raw not in ("true", "false"):
             raise bad
         return ox.Literal(raw, datatype=ox.NamedNode(XSD + "boolean"))
-    if t == "id":
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]*", raw):
+    if param.scheme:
+        code = raw.strip()
+        if store is not None:
+            code = resolve_code(store, param.scheme, raw, what=param.name.replace("_", " "))
+        return ox.Literal(code)
+    cls = param.cls
+    if t == "id" or cls:
+        if store is not None:
+            return ox.NamedNode(resolve_id(store, cls, raw, what=_what(param)))
+        ident = raw[4:] if raw.startswith("mlr:") else raw
+        if raw.startswith(MLR):
+            ident = raw[len(MLR) :]
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]*", ident):
             raise bad
-        return ox.NamedNode(MLR + raw)
+        return ox.NamedNode(MLR + ident)
     try:  # iri
         return ox.NamedNode(raw)
     except ValueError:
@@ -138,8 +193,16 @@ _SKIP = re.compile(
 _VAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def bind(query: SavedQuery, values: dict[str, str]) -> str:
-    """The query text with every declared ``$param`` replaced by its typed term."""
+def _what(param: Param) -> str | None:
+    """The noun for an ``id`` parameter's errors: its name ("event", "district")."""
+    return None if param.cls else param.name
+
+
+def bind(query: SavedQuery, values: dict[str, str], store: Any = None) -> str:
+    """The query text with every declared ``$param`` replaced by its typed term.
+
+    ``store``: check identifier parameters against this KB (see :func:`make_term`).
+    """
     declared = {p.name: p for p in query.params}
     unknown = set(values) - set(declared)
     if unknown:
@@ -153,7 +216,7 @@ def bind(query: SavedQuery, values: dict[str, str]) -> str:
             f"query {query.name!r} needs --param {missing[0]}=...",
             hint="; ".join(f"{p.name} ({p.type}): {p.description}" for p in query.params),
         )
-    terms = {n: str(make_term(declared[n], v)) for n, v in values.items()}
+    terms = {n: str(make_term(declared[n], v, store)) for n, v in values.items()}
 
     out, pos = [], 0
     text = query.text

@@ -148,7 +148,13 @@ class WebUI:
                 "title": q.title or q.name,
                 "description": q.description,
                 "params": [
-                    {"name": p.name, "type": p.type, "description": p.description} for p in q.params
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "description": p.description,
+                        "input": {"date": "date", "number": "number"}.get(p.input_kind, "text"),
+                    }
+                    for p in q.params
                 ],
             }
             for q in saved_queries().values()
@@ -164,7 +170,7 @@ class WebUI:
         q = saved[name]
         values = {k: v[0] for k, v in params.items() if v and v[0] != ""}
         try:
-            text = bind(q, values) if values else q.text
+            text = bind(q, values, self.store) if values else q.text
         except MinelawError as exc:
             return _text(400, str(exc))
         return Answer(200, "application/sparql-query; charset=utf-8", _with_header(text).encode())

@@ -186,6 +186,8 @@ def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None
     how: list[str] = []
     try:
         _load_files(memory, files, progress)
+        if progress:
+            progress("OWL 2 RL reasoning", len(files), len(files))
         apply_retractions(memory, files)
         materialise(memory, files, how)
     finally:

@@ -197,7 +197,7 @@ class EmbeddedStore:
             res = self.store.query(sparql, prefixes=_PREFIX_MAP, **dataset)
             return _result_from_oxigraph(res)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+            raise QueryError(syntax_message(exc, sparql)) from exc
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"SPARQL evaluation failed: {exc}") from exc
 
@@ -231,6 +231,14 @@ _PREFIX_MAP = {
     line.split()[1].rstrip(":"): line.split()[2].strip("<>")
     for line in sparql_prefixes().splitlines()
 }
+
+
+def syntax_message(exc: SyntaxError, sparql: str, offset: int | None = None) -> str:
+    """The message of a SPARQL syntax error, located in the author's own query text."""
+    from .sparqlsyntax import explain
+
+    text = explain(str(exc), sparql, offset)
+    return text if text != str(exc) else f"SPARQL syntax error: {exc}"
 
 
 def cache_key(files: Sequence[InputFile], digests: dict[Path, str] | None = None) -> str:

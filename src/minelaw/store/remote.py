@@ -325,6 +325,15 @@ class RemoteStore:
 
     def query(self, sparql: str) -> QueryResult:
         resp = self.request(sparql)
+        if resp.status == 400 and re.search(rb"error at \d+:\d+", resp.body):
+            # an Oxigraph server's syntax error: locate it in the query as written
+            from .oxigraph import syntax_message
+
+            sent = with_prefixes(sparql)
+            message = resp.body.decode("utf-8", "replace")
+            offset = sent[: len(sent) - len(sparql)].count("\n")
+            explained = syntax_message(SyntaxError(message.strip()), sparql, offset)
+            raise QueryError(f"the endpoint {self.endpoint_url} answered HTTP 400: {explained}")
         if resp.status != 200:
             hints = {
                 400: "HTTP 400 usually means a syntax error",

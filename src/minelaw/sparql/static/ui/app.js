@@ -9,6 +9,10 @@
     errorEl.textContent = message;
     errorEl.hidden = false;
   }
+  function clearError() {
+    errorEl.textContent = "";
+    errorEl.hidden = true;
+  }
 
   if (typeof Yasgui === "undefined") {
     showError("The query editor could not be loaded (static/yasgui/yasgui.min.js).");
@@ -77,22 +81,54 @@
     yasqe: { value: welcome, autocompleters: ["variables"] },
   });
   window.minelawYasgui = yasgui;
+  // an error banner is about the last action: a new query, or another tab, clears it
+  yasgui.on("query", clearError);
+  yasgui.on("tabSelect", clearError);
 
   function openTab(name, text) {
     var defaults = Yasgui.Tab.getDefaults();
+    // results in the table's "Simple view" by default (values without datatypes and language
+    // tags); its switch above the table shows the full RDF terms
+    var yasr = Object.assign({}, defaults.yasr);
+    yasr.settings = Object.assign({}, yasr.settings, {
+      selectedPlugin: "table",
+      pluginsConfig: Object.assign({}, (yasr.settings || {}).pluginsConfig, {
+        table: { compact: true },
+      }),
+    });
     var tab = yasgui.addTab(true, Object.assign({}, defaults, {
       name: name,
       requestConfig: Object.assign({}, defaults.requestConfig, { endpoint: endpoint }),
+      yasr: yasr,
     }));
     tab.setQuery(text);
     return tab;
+  }
+
+  // the filter over the saved queries: every word must occur in the name, title or description
+  var filter = document.getElementById("query-filter");
+  var noMatch = document.getElementById("no-match");
+  if (filter) {
+    filter.addEventListener("input", function () {
+      var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      Array.prototype.forEach.call(document.querySelectorAll("form.saved-query"), function (f) {
+        var text = f.getAttribute("data-text") || "";
+        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+        f.hidden = !ok;
+        shown += ok ? 1 : 0;
+      });
+      if (noMatch) {
+        noMatch.hidden = shown > 0;
+      }
+    });
   }
 
   var forms = document.querySelectorAll("form.saved-query");
   Array.prototype.forEach.call(forms, function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      errorEl.hidden = true;
+      clearError();
       var name = form.getAttribute("data-name");
       var params = new URLSearchParams(new FormData(form));
       fetch("/api/queries/" + encodeURIComponent(name) + "?" + params.toString())
@@ -101,7 +137,8 @@
             if (!resp.ok) {
               throw new Error(text);
             }
-            openTab(name, text);
+            // one click: the query opens in its own tab and runs
+            openTab(name, text).query();
           });
         })
         .catch(function (err) {
