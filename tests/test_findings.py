@@ -200,7 +200,8 @@ def test_a_state_acting_through_an_authority_is_not_its_opponent(run_cli) -> Non
         "--format",
         "csv",
     )
-    pairs = {tuple(x.rsplit("/", 1)[-1] for x in line.split(",")) for line in res.output.split()[1:]}
+    rows = res.output.split()[1:]
+    pairs = {tuple(x.rsplit("/", 1)[-1] for x in line.split(",")) for line in rows}
     assert pairs, "the bundled case records control through an authority"
     checked = 0
     for f in doc["findings"]:

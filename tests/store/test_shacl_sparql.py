@@ -122,7 +122,18 @@ def test_compiled_shapes_equal_pyshacl(which: str, damage: str, tmp_path: Path) 
         assert len(broken) > 60
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+PYSHACL_INCOMPARABLE = (
+    "pySHACL 0.40 reports nothing for sh:lessThanOrEquals when the other value is an ill-typed "
+    'literal (seed 3 retypes a control period\'s ml:end as "2015-06-16"^^xsd:decimal); the '
+    "compiled query reports it, as SHACL 1.0 section 4.5.4 says: values that cannot be compared "
+    "are a validation result"
+)
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [1, 2, pytest.param(3, marks=pytest.mark.xfail(strict=True, reason=PYSHACL_INCOMPARABLE))],
+)
 def test_compiled_shapes_equal_pyshacl_on_random_damage(seed: int) -> None:
     shapes, _ = load_shapes(RULES)
     store = _store(ROOT / "kb", lambda s: mutations.fuzz(s, seed))
@@ -226,4 +237,4 @@ def test_messages_name_file_line_path_and_value(run_cli, tmp_path: Path) -> None
     assert "ml:deviceType/skos:inScheme: ml:deviceType must be a concept" in text
     assert "(value: mlv:date-precision-week)" in text
     assert "ml:victimCategory: A casualty group needs exactly one ml:victimCategory" in text
-    assert "ml:date: An event needs exactly one ml:date" in text
+    assert "An event needs an ml:date (with ml:datePrecision) or" in text
