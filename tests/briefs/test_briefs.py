@@ -102,8 +102,15 @@ def test_brief_content(world) -> None:  # type: ignore[no-untyped-def]
 
     _, store, ctx, found = world
     b = brief_context(found["CCW-APII-1996-art10--QQA--place-qq-south"], store, ctx, **FIXED)
-    # a requirement is phrased by fulfilment ("met" = the breach element holds = not fulfilled)
-    phrasing = {"met": "Not fulfilled", "unknown": "Unknown whether fulfilled", "not_met": "Ful"}
+    # a requirement is phrased by fulfilment ("established" = the breach element holds = the
+    # requirement is not fulfilled)
+    phrasing = {
+        "established": "Not fulfilled",
+        "contested": "Not fulfilled",
+        "alleged": "Alleged not fulfilled",
+        "unknown": "Unknown whether fulfilled",
+        "not_met": "Ful",
+    }
     reqs = [e for e in b["elements"] if e["role"] == "requirement"]
     assert reqs and all(e["status_text"].startswith(phrasing[e["status"]]) for e in reqs)
     assert not any(
@@ -128,16 +135,16 @@ def test_undated_claim_shows_its_source_date(tmp_path: Path) -> None:
     kb = make_kb(
         tmp_path / "kb",
         ["CIHL-R83-004.ttl"],
-        ('    ml:claimedOn "2020-06-01"^^xsd:date ;\n', ""),
+        ('    ml:claimedOn "2020-01-12"^^xsd:date ;\n', ""),
     )
     store = open_kb(kb)
     ctx = collect(store)
     (f,) = [f for f in compute(store, ctx=ctx) if f.id.startswith("CIHL-R83--")]
     b = brief_context(f, store, ctx, **FIXED)
-    (fact,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqb-laying"]
+    (fact,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqa-denial"]
     assert fact["when"] == "1 June 2020 (date of the source; the statement is undated)"
-    (dated,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqa-denial"]
-    assert dated["when"] == "2 June 2020"
+    (dated,) = [fa for fa in b["facts"] if fa["id"] == "claim-qqb-laying"]
+    assert dated["when"] == "10 January 2020"
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "pdf"])
