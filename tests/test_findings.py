@@ -210,3 +210,28 @@ def test_a_state_acting_through_an_authority_is_not_its_opponent(run_cli) -> Non
                 checked += 1
                 assert state not in f["applicability"]["opponents"], (f["id"], state)
     assert checked, "some finding is against such an authority"
+
+
+def test_a_non_state_party_is_never_said_to_lack_a_treaty_in_force(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Only states are parties to treaties (VCLT art 2(1)(a), (g)): for an authority's finding
+    the treaty set aside is set aside because it cannot be a party, not because the treaty was
+    "not in force" for it; for a state, every reason found is given (not only the first)."""
+    doc = json.loads(run_cli("findings", "--format", "json").output)
+    states = {
+        line.rsplit("/", 1)[-1]
+        for line in run_cli(
+            "query", "SELECT ?s WHERE { ?s a ml:State }", "--format", "csv"
+        ).output.split()[1:]
+    }
+    seen = set()
+    for f in doc["findings"]:
+        for b in f["applicability"]["treaties_not_applied"]:
+            reason = b["applies_between"]["reason"]
+            if f["duty_bearer"]["id"] in states:
+                assert "is not a state" not in reason, (f["id"], reason)
+                seen.add("state")
+            else:
+                assert "is not a state and cannot be a party" in reason, (f["id"], reason)
+                assert "not in force" not in reason, (f["id"], reason)
+                seen.add("authority")
+    assert seen == {"state", "authority"}

@@ -319,18 +319,26 @@ class Evaluator:
             if treaty is None:
                 continue
             own = law.in_force(t.duty_bearer, treaty, when)
-            if own is None:
-                reason = f"not in force for {law.label(t.duty_bearer)} on the date"
+            if t.duty_bearer not in law.states:
+                # only states are parties to these treaties (VCLT art 2(1)(a), (g))
+                reason = (
+                    f"{law.label(t.duty_bearer)} is not a state and cannot be a party to it "
+                    "(VCLT art 2(1)(a), (g)); customary law binds every party to the conflict"
+                )
             else:
+                parts = []
+                if own is None:
+                    parts.append(f"not in force for {law.label(t.duty_bearer)} on the date")
                 missing = [o for o in opponents if not law.in_force(o, treaty, when)]
                 if treaty in law.reciprocal and missing:
-                    reason = (
+                    parts.append(
                         "does not apply between the parties: "
                         + ", ".join(law.label(o) for o in missing)
                         + f" not bound ({AUTH['reciprocity']})"
                     )
-                else:
-                    reason = "applies between the parties as well (see the treaty finding)"
+                reason = "; ".join(parts) or (
+                    "applies between the parties as well (see the treaty finding)"
+                )
             out.append(
                 {
                     "kind": "treaty",
