@@ -243,6 +243,7 @@ def legal_sections(store: Any, f: Finding) -> dict[str, Any]:
         "period": period(f),
         "between": between_parties(store, f),
         "questions": questions(store, f),
-        "excluded_rows": [x.reason for x in (app.excluded if app else [])][:10],
+        # sorted: the same ten on every engine, whatever its row order
+        "excluded_rows": sorted({x.reason for x in (app.excluded if app else [])})[:10],
         "precision_text": PRECISION_TEXT.get(app.precision if app else "unknown", ""),
     }
