@@ -457,10 +457,15 @@ def push(
     hidden = store.hidden_graphs
     graphs = [g for g in store.graphs() if include_restricted or g not in hidden]
     triples = 0
-    if auth is not None and graphs:
-        # learn the challenge with a request without a body: a server that refuses a large PUT
-        # before reading it closes the connection, and the client sees a broken pipe, not a 401
-        http_request(_graph_url(target, graphs[0]), method="HEAD", timeout=timeout, auth=auth)
+    if graphs:
+        # ask first with a request without a body (and learn an authentication challenge): a
+        # server that refuses a large PUT before reading it closes the connection, and the
+        # client would see a broken pipe instead of the server's 401
+        probe = http_request(
+            _graph_url(target, graphs[0]), method="HEAD", timeout=timeout, auth=auth
+        )
+        if probe.status in (401, 403):
+            raise _refused(f"PUT of graph <{graphs[0]}>", target, probe)
     for i, g in enumerate(graphs):
         if progress:
             progress(g.removeprefix(GRAPH), i, len(graphs))
