@@ -100,11 +100,25 @@ def deny_network() -> str:
     return "seccomp"
 
 
+def _few_malloc_arenas() -> None:
+    """glibc reserves 64 MB of address space per thread arena; under an address-space cap the
+    store's threads could then fail to start ("Resource temporarily unavailable") before any
+    query ran.  Two arenas (``mallopt(M_ARENA_MAX, 2)``) keep the reservation small."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-8, 2)  # M_ARENA_MAX (malloc.h)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 def limit_memory(megabytes: int) -> str:
     """Cap this process's address space at ``megabytes`` (0: no cap); what was done."""
     if megabytes <= 0:
         return "no memory limit"
     limit = megabytes << 20
+    _few_malloc_arenas()
     try:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
