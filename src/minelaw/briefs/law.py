@@ -32,8 +32,8 @@ PRECISION_TEXT = {
 NOT_ATTRIBUTION = (
     "Jurisdiction under art 1 ECHR is a different question from the attribution of conduct: "
     "the test for jurisdiction 'has never been equated' with the test for a state's "
-    "responsibility for an internationally wrongful act (Catan v Moldova and Russia [GC], "
-    "quoted in Chiragov v Armenia [GC] para 168)."
+    "responsibility for an internationally wrongful act (Catan and Others [GC] App nos "
+    "43370/04, 8252/05 and 18454/06, quoted in Chiragov and Others [GC] App no 13216/05 para 168)."
 )
 
 

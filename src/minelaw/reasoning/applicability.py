@@ -13,9 +13,9 @@ Implements ``docs/legal-model.md`` sections 1 and 2:
 - the relevant date is the date of the conduct the duty concerns (never the date a claim was
   made), with its precision;
 - ECHR jurisdiction (art 1) is presumed over a state's own territory, exceptionally abroad by
-  effective control of an area, and not over active hostilities abroad (Georgia v Russia (II));
-  it is kept apart from attribution of conduct (ARSIWA arts 4 and 8) and from belligerent
-  occupation (Hague Regulations art 42).
+  effective control of an area, and not over active hostilities abroad (inter-State case App
+  no 38263/08 (II) [GC]); it is kept apart from attribution of conduct (ARSIWA arts 4 and 8)
+  and from belligerent occupation (Hague Regulations art 42).
 
 The compliance shapes' queries select *trigger rows* (conduct or incidents with the actor, the
 place and what is known of the date); :func:`evaluate` decides, row by row, whether the norm

@@ -2,12 +2,13 @@
 
 Implements ``docs/legal-model.md`` section 2.  The test for ECHR jurisdiction (art 1) "has never
 been equated" with the test for a state's responsibility for an internationally wrongful act
-(Catan v Moldova and Russia [GC], quoted in Chiragov v Armenia [GC] para 168):
+(Catan and Others [GC] App nos 43370/04, 8252/05 and 18454/06, quoted in Chiragov and Others
+[GC] App no 13216/05 para 168):
 
 - :func:`jurisdiction`: presumed over the state's own recognised territory unless another actor
   controlled the area (Ilascu paras 311-312; Sargsyan paras 139-151); abroad only by effective
   control of an area (Loizidou (preliminary objections) para 62; Chiragov paras 168-186), and
-  not over active hostilities there (Georgia v Russia (II) paras 125-144);
+  not over active hostilities there (inter-State case App no 38263/08 (II) [GC] paras 125-144);
 - :func:`attribution`: conduct of organs is the state's own, for and against it (ARSIWA art 4);
   conduct of others only on a recorded basis (ARSIWA arts 4 (complete dependence), 8, 11; ICJ
   Bosnia Genocide (2007) paras 392-400), never inferred from control of territory;

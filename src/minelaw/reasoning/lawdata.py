@@ -42,13 +42,13 @@ AUTH = {
     "nexus": "ICTY, Tadić (Appeals Chamber, jurisdiction, 1995) para 70; AP I art 3(b)",
     "organ": "ARSIWA art 4",
     "art8": "ARSIWA art 8; ICJ, Bosnia Genocide (2007) paras 392-400",
-    "own-territory": "Ilaşcu v Moldova and Russia [GC] paras 311-312; "
-    "Sargsyan v Azerbaijan [GC] paras 139-151",
-    "effective-control": "Loizidou v Turkey (preliminary objections) para 62; "
-    "Chiragov v Armenia [GC] paras 168-186",
-    "hostilities": "Georgia v Russia (II) [GC] paras 125-144",
-    "jurisdiction-not-attribution": "Catan v Moldova and Russia [GC], quoted in Chiragov "
-    "v Armenia [GC] para 168",
+    "own-territory": "Ilaşcu and Others [GC] App no 48787/99 paras 311-312; "
+    "Sargsyan [GC] App no 40167/06 paras 139-151",
+    "effective-control": "Loizidou (preliminary objections) App no 15318/89 para 62; "
+    "Chiragov and Others [GC] App no 13216/05 paras 168-186",
+    "hostilities": "inter-State case App no 38263/08 (II) [GC] (2021) paras 125-144",
+    "jurisdiction-not-attribution": "Catan and Others [GC] App nos 43370/04, 8252/05 and "
+    "18454/06, quoted in Chiragov and Others [GC] App no 13216/05 para 168",
     "occupation": "Hague Regulations 1907 arts 42-43; ICJ, Wall (2004) para 89",
 }
 
