@@ -20,17 +20,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..namespaces import MLR, sparql_prefixes
-from ..store.oxigraph import SparqlStore, term_value
+from ..namespaces import MLR
+from ..store.oxigraph import SparqlStore
 from .applicability import Exclusion
 from .evidence import (
     ItemInfo,
     SourceInfo,
     Testimony,
+    _q,
+    _values,
     disputed_by,
     fetch_items,
     fetch_sources,
     interests,
+    local,
     origin_of,
     testimonies,
 )
@@ -46,21 +49,6 @@ from .standards import (
     reach,
     status,
 )
-
-
-def local(iri: str) -> str:
-    """The identifier part of a KB IRI (``mlr:QQA`` -> ``QQA``)."""
-    return iri[len(MLR) :] if iri.startswith(MLR) else iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
-# --- helpers ---------------------------------------------------------------------------
-def _values(iris: Iterable[str]) -> str:
-    return " ".join(f"<{i}>" for i in sorted(set(iris)))
-
-
-def _q(store: SparqlStore, q: str) -> list[dict[str, str]]:
-    res = store.query(sparql_prefixes() + q)
-    return [{k: term_value(v) for k, v in r.items() if v is not None} for r in res.rows]
 
 
 # --- analysis ------------------------------------------------------------------------
