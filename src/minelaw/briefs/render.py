@@ -34,6 +34,7 @@ from ..store.oxigraph import kb_version
 from .citations import format_date
 from .context import (
     DATE_ENV,
+    SharedStore,
     applicability,
     arithmetic,
     cite_or_id,
@@ -49,6 +50,8 @@ from .context import (
     provisions,
     select,
     sensitivity,
+    shared,
+    shared_many,
     short_cite,
     std_text,
     values_of,
@@ -215,7 +218,8 @@ def brief_context(
     fact_no = {fa["iri"]: fa["n"] for fa in facts}
     # sources: footnotes in order of first citation, bibliography sorted by publisher
     sources = []
-    notes = source_notes(store, source_no)  # OSCOLA through the CSL style (briefs/csl.py)
+    # OSCOLA through the CSL style (briefs/csl.py), once per source in a run of briefs
+    notes = shared_many(store, "note", source_no, lambda iris: source_notes(store, iris))
     for s, n in sorted(source_no.items(), key=lambda kv: kv[1]):
         d, si = src_info.get(s, {}), f.sources.get(s)
         sources.append(
@@ -325,7 +329,8 @@ def brief_context(
     fig_t = fig_m = ""
     approx = False
     if figures:
-        fig_t = timeline_svg(
+        fig_t = _timeline(
+            store,
             [
                 {
                     "date": fa["date"],
@@ -341,7 +346,7 @@ def brief_context(
             [{"date": c.date, "label": "relevant date"}] if c.date else [],
         )
         pins = map_places(store, {p for fa in facts for p, _, _ in fa["points"]}, c.territory, lab)
-        fig_m = map_svg(pins)
+        fig_m = shared(store, "map", repr(pins), lambda: map_svg(pins))
         approx = any(d["prec"] for d in pins)
     date_txt = format_date(c.date) if c.date else "an unknown date"
     return {
@@ -390,6 +395,10 @@ def brief_context(
         "coordinates_approximate": approx,
         "disclaimer": DISCLAIMER,
     }
+
+
+def _timeline(store: Any, events: list[dict[str, Any]], marks: list[dict[str, Any]]) -> str:
+    return shared(store, "timeline", repr((events, marks)), lambda: timeline_svg(events, marks))
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -591,6 +600,8 @@ def write_all(
         raise UsageError(f"unknown brief format {fmt!r}", hint="use md, html or pdf")
     ctx = ctx if ctx is not None else collect(store)
     kw.setdefault("kb", kb_version(store))
+    # one shared fetch: a query, citation or figure that several briefs need is made once
+    store = store if isinstance(store, SharedStore) else SharedStore(store)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths, contexts, seen = [], [], set()
     for i, f in enumerate(findings):
