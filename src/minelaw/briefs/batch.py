@@ -72,16 +72,21 @@ def write_briefs(
     out_dir: Path,
     fmt: str,
     ctx: Context,
+    steps: tuple[Callable[..., dict[str, Any]], Callable[..., Any], Callable[..., dict[str, Any]]],
     *,
     progress: Callable[[str, int, int], None] | None = None,
     **kw: Any,
 ) -> tuple[list[Path], list[dict[str, Any]]]:
     """Write one brief per finding into ``out_dir``; returns the paths and, per brief, what
-    the index needs of its context (see :func:`minelaw.briefs.render.index_context`)."""
+    the index needs of its context (see :func:`minelaw.briefs.render.index_context`).
+
+    ``steps``: :mod:`minelaw.briefs.render`'s ``brief_context``, ``render_context`` and
+    ``index_row`` (passed in: render calls this module, not the other way round)."""
     names = stems(findings)
     view = store if isinstance(store, SharedStore) else SharedStore(store)
     n = workers(len(findings))
     job = {"findings": findings, "store": view, "out": out_dir, "fmt": fmt, "ctx": ctx, "kw": kw}
+    job["steps"] = steps
     chunks = [list(range(i, min(i + CHUNK, len(findings)))) for i in range(0, len(findings), CHUNK)]
     paths: list[Path] = []
     index: list[dict[str, Any]] = []
@@ -122,8 +127,7 @@ def _reopen() -> None:
 
 
 def _chunk(indices: list[int]) -> list[tuple[int, str, dict[str, Any]]]:
-    from .render import brief_context, index_row, render_context
-
+    brief_context, render_context, index_row = _JOB["steps"]
     out = []
     for i in indices:
         bc = brief_context(_JOB["findings"][i], _JOB["store"], _JOB["ctx"], **_JOB["kw"])

@@ -617,7 +617,8 @@ def write_all(
     ctx = ctx if ctx is not None else collect(store)
     kw.setdefault("kb", kb_version(store))
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths, rows = write_briefs(findings, store, out_dir, fmt, ctx, progress=progress, **kw)
+    steps = (brief_context, render_context, index_row)
+    paths, rows = write_briefs(findings, store, out_dir, fmt, ctx, steps, progress=progress, **kw)
     index = render_index(rows, fmt, generated=kw.get("generated"), kb=kw["kb"])
     ipath = out_dir / f"index.{fmt}"
     write_file(ipath, index)
