@@ -318,7 +318,11 @@ def m_briefs(a: argparse.Namespace) -> dict[str, Any]:
     if not found:
         return {"error": "no findings", **out}
     batch = [found[i % len(found)] for i in range(a.briefs)]
-    one_by_one = batch[: max(1, min(a.briefs_baseline, len(batch)))]
+    # the baseline: briefs spread evenly over the batch (the findings differ in size by norm)
+    k = max(1, min(a.briefs_baseline, len(batch)))
+    one_by_one = [batch[i * len(batch) // k] for i in range(k)]
+    render(batch[0], st, "md", ctx)  # one-off costs (templates, base map, citation style)
+    render(batch[0], st, "html", ctx)
     out["rendered"] = len(batch)
     out["baseline_rendered"] = len(one_by_one)
     for fmt in ("md", "html"):
