@@ -255,8 +255,51 @@ def rows(results: list[dict[str, Any]], fs: Callable[..., str], ratio: Callable[
         value, lower = _baseline(r)
         return ratio(value, (r.get("first_findings") or {}).get("seconds"), lower)
 
+    def analysis(r: dict[str, Any]) -> str:
+        b = r.get("briefs") or {}
+        return fs(b.get("analysis_seconds")) if "analysis_seconds" in b else "n/a"
+
+    def el(r: dict[str, Any], k: str) -> str:
+        e = (r.get("briefs") or {}).get("element_queries") or {}
+        return fs(e.get(k)) if e else "n/a"
+
+    def el_ratio(r: dict[str, Any]) -> str:
+        e = (r.get("briefs") or {}).get("element_queries") or {}
+        if not e:
+            return "n/a"
+        return ratio(e["per_rule"], e["shared"]) + ("" if e.get("same") else " (**items differ**)")
+
+    def brief(fmt: str, base: bool = False) -> Callable[[dict[str, Any]], str]:
+        def f(r: dict[str, Any]) -> str:
+            x = per_brief(r.get("briefs") or {}, fmt, base)
+            return "n/a" if x is None else f"{x * 1000:.0f} ms"
+
+        return f
+
+    def brief_ratio(fmt: str) -> Callable[[dict[str, Any]], str]:
+        def f(r: dict[str, Any]) -> str:
+            b = r.get("briefs") or {}
+            return ratio(per_brief(b, fmt, True), per_brief(b, fmt))
+
+        return f
+
     return "".join(
         [
+            row(
+                "element analysis after the rules (elements, evidence, standards; 1 run)", analysis
+            ),
+            row(
+                "  its element queries, one per distinct pattern (shared)",
+                lambda r: el(r, "shared"),
+            ),
+            row("  baseline: one query per rule and pattern", lambda r: el(r, "per_rule")),
+            row("  one per rule / shared", el_ratio),
+            row("brief, Markdown, per brief (`write_all`: shared fetch, workers)", brief("md")),
+            row("  baseline: one at a time (`render`, own queries)", brief("md", True)),
+            row("  one at a time / `write_all`", brief_ratio("md")),
+            row("brief, HTML, per brief (`write_all`: shared fetch, workers)", brief("html")),
+            row("  baseline: one at a time (`render`, own queries)", brief("html", True)),
+            row("  one at a time / `write_all`", brief_ratio("html")),
             row("whole-KB entry validation, shapes compiled to SPARQL", shapes),
             row("whole-KB entry validation, pySHACL (same shapes and data)", pysh),
             row("pySHACL / compiled SPARQL", pysh_ratio),
@@ -269,6 +312,19 @@ def rows(results: list[dict[str, Any]], fs: Callable[..., str], ratio: Callable[
             row("  after add, in one process", steps),
         ]
     )
+
+
+def per_brief(b: dict[str, Any], fmt: str, base: bool = False) -> float | None:
+    """Seconds per brief of ``write_all`` (or, ``base``, of one brief at a time)."""
+    secs, n = (
+        (b.get(f"{fmt}_one_by_one"), b.get("baseline_rendered"))
+        if base
+        else (
+            b.get(fmt),
+            b.get("rendered"),
+        )
+    )
+    return secs / n if secs is not None and n else None
 
 
 def _baseline(r: dict[str, Any]) -> tuple[float | None, bool]:
@@ -293,6 +349,8 @@ def targets(big: dict[str, Any], fs: Callable[..., str], tgt: Callable[..., str]
     rss = max(
         (v for k, v in big["rss"].items() if "pySHACL" not in k and "rdflib" not in k), default=0
     )
+    b = big.get("briefs") or {}
+    a_s = b.get("analysis_seconds")
     ratio_ok = None
     if s and p.get("seconds") and not p.get("skipped"):
         ratio_ok = p["seconds"] / s >= 30
@@ -310,6 +368,19 @@ def targets(big: dict[str, Any], fs: Callable[..., str], tgt: Callable[..., str]
         tgt("first `minelaw findings` on a new KB ≤ 60 s", f is not None and f <= 60, fs(f)),
         tgt(
             "`add` one incident, then `findings` ≤ 5 s", total is not None and total <= 5, fs(total)
+        ),
+        tgt(
+            "element analysis (evidence, standards) after the rules ≤ 10 s",
+            None if a_s is None else a_s <= 10,
+            fs(a_s),
+        ),
+        *(
+            tgt(
+                f"briefs, {name}, per brief (`brief --all`) ≤ 100 ms",
+                None if x is None else x <= 0.1,
+                "n/a" if x is None else f"{x * 1000:.0f} ms",
+            )
+            for name, x in (("Markdown", per_brief(b, "md")), ("HTML", per_brief(b, "html")))
         ),
         tgt("peak RSS of any minelaw step ≤ 2 GB", rss <= 2048, f"{rss:.0f} MB"),
         "\n",

@@ -55,6 +55,7 @@ QUERY_PARAMS: dict[str, dict[str, str]] = {
     "elements": {"norm": "CIHL-R83"},
     "entries-by-contributor": {"contributor": "bench"},
     "finding-evidence": {"finding": "CIHL-R83--QQA--place-qqb-d1"},
+    "forums": {"finding": "CIHL-R83--QQA--place-qqb-d1"},
     "findings-by-duty-bearer": {"actor": "QQA"},
     "findings-by-norm-and-standard": {"norm": "CIHL-R83", "standard": "insufficient"},
     "incidents-by-district-year": {"district": "place-qqa-d1", "year": "2021"},
@@ -81,6 +82,7 @@ LOOKUPS = {
     "entries-by-contributor",
     "finding-evidence",
     "findings-by-duty-bearer",
+    "forums",
     "incidents-by-district-year",
     "party-status",
     "place",
@@ -279,28 +281,61 @@ def m_queries_rdflib(a: argparse.Namespace) -> dict[str, Any]:
 
 
 def m_briefs(a: argparse.Namespace) -> dict[str, Any]:
-    from minelaw.briefs.render import write_all
+    from minelaw.briefs.render import render, write_all
     from minelaw.reasoning.findings import collect, compute
+    from minelaw.reasoning.rules import element_items_all
 
     st = _store(a.kb)
+    marks: dict[str, float] = {}
+
+    def progress(name: str, i: int, n: int) -> None:  # the rules, then the element patterns
+        if name.startswith("element pattern") and "elements" not in marks:
+            marks["elements"] = time.perf_counter()
+
     t = time.perf_counter()
-    ctx = collect(st)
+    ctx = collect(st, progress=progress)
     found = compute(st, ctx=ctx)
-    full = time.perf_counter() - t
-    print(json.dumps({"partial": {"findings_seconds": full, "findings": len(found)}}), flush=True)
-    if not found:
-        return {"error": "no findings", "findings_seconds": full, "findings": 0}
-    batch = [found[i % len(found)] for i in range(a.briefs)]
+    end = time.perf_counter()
+    full = end - t
+    rules_s = marks.get("elements", end) - t
+    # the element queries as before issue 19's batching: one query per rule and pattern
+    by_rule = {r.norm: [c for c in ctx.candidates if c.norm == r.norm] for r in ctx.rules}
+    t = time.perf_counter()
+    shared = element_items_all(st, ctx.rules, by_rule)
+    el_shared = time.perf_counter() - t
+    t = time.perf_counter()
+    per_rule = {r.norm: element_items_all(st, [r], by_rule)[r.norm] for r in ctx.rules}
+    el_per_rule = time.perf_counter() - t
+    same = {k: dict(v) for k, v in shared.items()} == {k: dict(v) for k, v in per_rule.items()}
     out: dict[str, Any] = {
         "findings": len(found),
         "findings_seconds": full,
-        "rendered": len(batch),
+        "rules_seconds": rules_s,
+        "analysis_seconds": full - rules_s,
+        "element_queries": {"shared": el_shared, "per_rule": el_per_rule, "same": same},
     }
+    print(json.dumps({"partial": out}), flush=True)
+    if not found:
+        return {"error": "no findings", **out}
+    batch = [found[i % len(found)] for i in range(a.briefs)]
+    # the baseline: briefs spread evenly over the batch (the findings differ in size by norm)
+    k = max(1, min(a.briefs_baseline, len(batch)))
+    one_by_one = [batch[i * len(batch) // k] for i in range(k)]
+    render(batch[0], st, "md", ctx)  # one-off costs (templates, base map, citation style)
+    render(batch[0], st, "html", ctx)
+    out["rendered"] = len(batch)
+    out["baseline_rendered"] = len(one_by_one)
     for fmt in ("md", "html"):
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
             write_all(batch, st, Path(tmp), fmt, ctx, generated=dt.date(2026, 1, 1))
             out[fmt] = time.perf_counter() - t
+        # baseline: one brief at a time, each with its own queries, in this process
+        t = time.perf_counter()
+        for f in one_by_one:
+            render(f, st, fmt, ctx, generated=dt.date(2026, 1, 1))
+        out[f"{fmt}_one_by_one"] = time.perf_counter() - t
+        print(json.dumps({"partial": out}), flush=True)
     return out
 
 
@@ -535,7 +570,16 @@ def bench_size(
     save(r)
     # 5. the full findings analysis (once), then the briefs
     log(f"{n}: findings and briefs x{a.briefs}")
-    c = measure("briefs", kb, warm, a.timeout, "--briefs", str(a.briefs))
+    c = measure(
+        "briefs",
+        kb,
+        warm,
+        a.timeout,
+        "--briefs",
+        str(a.briefs),
+        "--briefs-baseline",
+        str(a.briefs_baseline),
+    )
     peak("findings + briefs", c)
     res = c.result or {}
     r["briefs"] = None if "partial" in res else res
@@ -908,6 +952,17 @@ def report(results: list[dict[str, Any]], runs: int, a: argparse.Namespace) -> s
     return "".join(out)
 
 
+def write_report(out: Path, text: str) -> None:
+    """Write ``out`` (RESULTS.md) with ``text``, keeping the engine comparison that
+    benchmarks/engines.py writes between its markers into the file being replaced."""
+    eng = _engines_module()
+    old = out.read_text(encoding="utf-8") if out.is_file() else ""
+    if eng.BEGIN in old and eng.END in old:
+        section = old[old.index(eng.BEGIN) : old.index(eng.END) + len(eng.END)]
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    out.write_text(text, encoding="utf-8")
+
+
 def _engines_module() -> Any:
     """benchmarks/engines.py, by path (``engines`` is also the name of tests/engines)."""
     import importlib.util
@@ -944,6 +999,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--rdflib-max", type=int, default=10**9, help="largest size for rdflib")
     ap.add_argument("--briefs", type=int, default=1000, help="briefs to render")
+    ap.add_argument(
+        "--briefs-baseline",
+        type=int,
+        default=20,
+        help="briefs rendered one at a time, without the shared fetch (the baseline)",
+    )
     ap.add_argument(
         "--findings-cli-max", type=int, default=10**9, help="largest size for `minelaw findings`"
     )
@@ -987,7 +1048,7 @@ def main(argv: list[str] | None = None) -> int:
                 merged[r["incidents"]] = r
         results = [merged[k] for k in sorted(merged)]
         a.out.with_suffix(".json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-        a.out.write_text(report(results, a.runs, a), encoding="utf-8")
+        write_report(a.out, report(results, a.runs, a))
         return 0
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
     work = a.work or Path(tempfile.mkdtemp(prefix="minelaw-bench-"))
@@ -1005,7 +1066,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(bench_size(n, a.runs, work, a, save))
         results.sort(key=lambda r: r["incidents"])
         raw.write_text(json.dumps(results, indent=1), encoding="utf-8")
-        a.out.write_text(report(results, a.runs, a), encoding="utf-8")
+        write_report(a.out, report(results, a.runs, a))
         log(f"{n}: done; {a.out} written")
     if a.work is None and not a.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -17,8 +17,8 @@ import contextlib
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 from ..errors import UsageError
 from ..namespaces import INFERRED_GRAPH, sparql_prefixes
@@ -27,6 +27,8 @@ from ..reasoning.standards import LADDER
 from ..store.oxigraph import term_value
 from .citations import cite, format_date
 
+T = TypeVar("T")
+
 DATE_ENV = "MINELAW_BRIEF_DATE"  # fixes the generation date (golden files, reproducible runs)
 STANDARD_TEXT = {
     "insufficient": "insufficient (no standard of proof reached)",
@@ -34,6 +36,60 @@ STANDARD_TEXT = {
     "balance_of_probabilities": "balance of probabilities",
     "clear_and_convincing": "clear and convincing evidence",
 }
+
+
+# --- one shared fetch for a run of briefs -------------------------------------------------
+class SharedStore:
+    """A read-only view of a store for one run of briefs (``brief --all``): each distinct
+    query is sent once and its result shared by every brief that asks it, and what is
+    derived from the store alone (citations, figures) is computed once per key (:func:`shared`).
+    The store must not change while the view is used."""
+
+    def __init__(self, store: Any):
+        self.inner = store
+        self._results: dict[str, Any] = {}
+        self._memo: dict[tuple[str, str], Any] = {}
+
+    def query(self, sparql: str) -> Any:
+        res = self._results.get(sparql)
+        if res is None:
+            res = self._results[sparql] = self.inner.query(sparql)
+        return res
+
+    def count_quads(self) -> int:
+        return int(self.inner.count_quads())
+
+    def memo(self, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+        k = (kind, key)
+        if k not in self._memo:
+            self._memo[k] = compute()
+        return self._memo[k]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def shared(store: Any, kind: str, key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, once per (kind, key) when ``store`` is a :class:`SharedStore`."""
+    if isinstance(store, SharedStore):
+        return cast(T, store.memo(kind, key, compute))
+    return compute()
+
+
+def shared_many(
+    store: Any, kind: str, keys: Iterable[str], compute: Callable[[list[str]], dict[str, T]]
+) -> dict[str, T]:
+    """``compute(keys)`` (a dict by key), asked only for the keys not computed yet in a run
+    when ``store`` is a :class:`SharedStore`; a key ``compute`` leaves out stays out."""
+    keys = list(keys)
+    if not isinstance(store, SharedStore):
+        return compute(keys)
+    missing = [k for k in keys if (kind, k) not in store._memo]
+    if missing:
+        got = compute(missing)
+        for k in missing:
+            store._memo[(kind, k)] = got.get(k)
+    return {k: v for k in keys if (v := store._memo[(kind, k)]) is not None}
 
 
 # --- small helpers ---------------------------------------------------------------------
@@ -96,6 +152,10 @@ def labels_of(store: Any, iris: Iterable[str]) -> dict[str, str]:
 
 
 def cite_or_id(store: Any, iri: str) -> str:
+    return shared(store, "cite", iri, lambda: _cite_or_id(store, iri))
+
+
+def _cite_or_id(store: Any, iri: str) -> str:
     try:
         return cite(store, iri)
     except (LookupError, ValueError):
@@ -103,6 +163,12 @@ def cite_or_id(store: Any, iri: str) -> str:
 
 
 def cite_pinpoint(store: Any, iri: str, pinpoint: str | None) -> str:
+    return shared(
+        store, "cite", f"{iri} {pinpoint!r}", lambda: _cite_pinpoint(store, iri, pinpoint)
+    )
+
+
+def _cite_pinpoint(store: Any, iri: str, pinpoint: str | None) -> str:
     try:
         return cite(store, iri, pinpoint)
     except (LookupError, ValueError):

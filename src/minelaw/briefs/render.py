@@ -17,9 +17,7 @@ finding for research, not a legal determination.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,8 @@ from .context import (
     provisions,
     select,
     sensitivity,
+    shared,
+    shared_many,
     short_cite,
     std_text,
     values_of,
@@ -215,7 +215,8 @@ def brief_context(
     fact_no = {fa["iri"]: fa["n"] for fa in facts}
     # sources: footnotes in order of first citation, bibliography sorted by publisher
     sources = []
-    notes = source_notes(store, source_no)  # OSCOLA through the CSL style (briefs/csl.py)
+    # OSCOLA through the CSL style (briefs/csl.py), once per source in a run of briefs
+    notes = shared_many(store, "note", source_no, lambda iris: source_notes(store, iris))
     for s, n in sorted(source_no.items(), key=lambda kv: kv[1]):
         d, si = src_info.get(s, {}), f.sources.get(s)
         sources.append(
@@ -325,7 +326,8 @@ def brief_context(
     fig_t = fig_m = ""
     approx = False
     if figures:
-        fig_t = timeline_svg(
+        fig_t = _timeline(
+            store,
             [
                 {
                     "date": fa["date"],
@@ -341,7 +343,7 @@ def brief_context(
             [{"date": c.date, "label": "relevant date"}] if c.date else [],
         )
         pins = map_places(store, {p for fa in facts for p, _, _ in fa["points"]}, c.territory, lab)
-        fig_m = map_svg(pins)
+        fig_m = shared(store, "map", repr(pins), lambda: map_svg(pins))
         approx = any(d["prec"] for d in pins)
     date_txt = format_date(c.date) if c.date else "an unknown date"
     return {
@@ -390,6 +392,10 @@ def brief_context(
         "coordinates_approximate": approx,
         "disclaimer": DISCLAIMER,
     }
+
+
+def _timeline(store: Any, events: list[dict[str, Any]], marks: list[dict[str, Any]]) -> str:
+    return shared(store, "timeline", repr((events, marks)), lambda: timeline_svg(events, marks))
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -532,12 +538,28 @@ def html_to_pdf(html: str) -> bytes:
     return bytes(HTML(string=html, base_url=".").write_pdf())
 
 
+def index_row(c: dict[str, Any]) -> dict[str, Any]:
+    """What the index needs of one brief context (small: sent back by the workers)."""
+    if "n_elements" in c:
+        return c
+    keys = ("file_stem", "id", "duty_bearer", "norm", "territory", "date", "standard")
+    return {
+        **{k: c[k] for k in keys},
+        "standard_text": c["standard_text"],
+        "candidate": c["candidate"],
+        "met": c["met"],
+        "n_elements": len(c["elements"]),
+        "kb": c["kb"],
+    }
+
+
 def index_context(
     contexts: Sequence[dict[str, Any]],
     fmt: str,
     generated: dt.date | None = None,
     kb: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The index of a run, from brief contexts or their :func:`index_row`."""
     rows = [
         {
             "file": f"{c['file_stem']}.{fmt}",
@@ -550,9 +572,9 @@ def index_context(
             "standard_text": c["standard_text"],
             "candidate": c["candidate"],
             "met": c["met"],
-            "elements": len(c["elements"]),
+            "elements": c["n_elements"],
         }
-        for c in contexts
+        for c in map(index_row, contexts)
     ]
     return {
         "rows": rows,
@@ -585,38 +607,19 @@ def write_all(
     """Write one brief per finding plus ``index.<fmt>`` into ``out_dir``; returns the paths.
 
     File names are ``<sanitised finding id>.<fmt>`` (see :func:`file_stem`), never
-    taken from user input.
+    taken from user input.  The briefs share one fetch and are rendered by worker processes
+    (:mod:`minelaw.briefs.batch`).
     """
+    from .batch import write_briefs, write_file
+
     if fmt not in FORMATS:
         raise UsageError(f"unknown brief format {fmt!r}", hint="use md, html or pdf")
     ctx = ctx if ctx is not None else collect(store)
     kw.setdefault("kb", kb_version(store))
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths, contexts, seen = [], [], set()
-    for i, f in enumerate(findings):
-        if progress:
-            progress(f.id, i, len(findings))
-        bc = brief_context(f, store, ctx, **kw)
-        stem = bc["file_stem"]
-        while stem in seen:  # distinct ids that sanitise alike
-            stem += "_"
-        seen.add(stem)
-        bc["file_stem"] = stem
-        data = render_context(bc, fmt)
-        path = out_dir / f"{stem}.{fmt}"
-        _write(path, data)
-        paths.append(path)
-        contexts.append(bc)
-    index = render_index(contexts, fmt, generated=kw.get("generated"), kb=kw["kb"])
+    steps = (brief_context, render_context, index_row)
+    paths, rows = write_briefs(findings, store, out_dir, fmt, ctx, steps, progress=progress, **kw)
+    index = render_index(rows, fmt, generated=kw.get("generated"), kb=kw["kb"])
     ipath = out_dir / f"index.{fmt}"
-    _write(ipath, index)
+    write_file(ipath, index)
     return [*paths, ipath]
-
-
-def _write(path: Path, data: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    if isinstance(data, bytes):
-        tmp.write_bytes(data)
-    else:
-        tmp.write_text(data, encoding="utf-8")
-    tmp.replace(path)

@@ -37,7 +37,15 @@ from .evidence import (
     origin_of,
     testimonies,
 )
-from .rules import Candidate, ElementRule, Rule, applicable, element_items, load_rules, run_triggers
+from .rules import (
+    Candidate,
+    ElementRule,
+    Rule,
+    applicable,
+    element_items_all,
+    load_rules,
+    run_triggers,
+)
 from .standards import (
     LADDER,
     SUPPORTED,
@@ -213,11 +221,12 @@ def collect(
         triggers += run_triggers(store, [r])
     cands, exclusions, _law = applicable(store, rules, triggers)
     by_rule = {r.norm: [c for c in cands if c.norm == r.norm] for r in rules}
-    ei = {}
-    for i, r in enumerate(rules):
+
+    def elements_progress(name: str, i: int, n: int) -> None:
         if progress:
-            progress(f"{r.norm_id} elements", len(rules) + i, 2 * len(rules))
-        ei[r.norm] = element_items(store, r, by_rule[r.norm])
+            progress(name, len(rules) + i * len(rules) // max(n, 1), 2 * len(rules))
+
+    ei = element_items_all(store, rules, by_rule, elements_progress)
     item_iris = {i for per in ei.values() for d in per.values() for s in d.values() for i in s}
     disputes = disputed_by(store)
     items = fetch_items(store, item_iris, disputes)

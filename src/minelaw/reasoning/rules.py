@@ -33,9 +33,10 @@ where they would be out of scope.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import rdflib
 
@@ -277,47 +278,94 @@ def run_pyshacl(data: rdflib.Graph, rules: Sequence[Rule]) -> set[tuple[str, str
     return found
 
 
-def _values_block(cands: Iterable[Candidate]) -> str:
-    """?this ?territory ?date (the relevant date) ?end (the last day of the period, or UNDEF)."""
-
-    def end(c: Candidate) -> str:
-        e = c.applicability.period_end if c.applicability else None
-        return f'"{e}"^^xsd:date' if e else "UNDEF"
-
-    def date(c: Candidate) -> str:
-        return f'"{c.date}"^^xsd:date' if c.date else "UNDEF"  # an undated candidate stays
-
-    rows = " ".join(f"(<{c.duty_bearer}> <{c.territory}> {date(c)} {end(c)})" for c in cands)
-    return f"VALUES (?this ?territory ?date ?end) {{ {rows} }}"
+Items = dict[tuple[str, str, str], dict[str, set[str]]]
 
 
-def element_items(
-    store: SparqlStore, rule: Rule, cands: Sequence[Candidate]
-) -> dict[tuple[str, str, str], dict[str, set[str]]]:
+def _empty() -> dict[str, set[str]]:
+    return {"support": set(), "refute": set(), "indicate": set()}
+
+
+def element_items(store: SparqlStore, rule: Rule, cands: Sequence[Candidate]) -> Items:
     """For each (duty-bearer, territory, element): the supporting and refuting items.
 
     One query per element pattern for all candidates of the rule (a VALUES block),
     so the number of queries does not grow with the number of candidates.
     """
-    out: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(
-        lambda: {"support": set(), "refute": set(), "indicate": set()}
-    )
-    if not cands:
-        return out
-    values = _values_block(cands)
-    for er in rule.elements:
-        for polarity, pattern in (
-            ("support", er.support),
-            ("refute", er.refute),
-            ("indicate", er.indication),
-        ):
-            if not pattern:
-                continue
-            q = (
-                sparql_prefixes()
-                + f"SELECT DISTINCT ?this ?territory ?item WHERE {{ {values}\n{pattern}\n}}"
-            )
-            for row in store.query(q).rows:
-                key = (term_value(row["this"]), term_value(row["territory"]), er.element)
-                out[key][polarity].add(term_value(row["item"]))
+    return element_items_all(store, [rule], {rule.norm: list(cands)})[rule.norm]
+
+
+def _uses_dates(pattern: str) -> bool:
+    return any(f"{m}{v}" in pattern for m in "?$" for v in ("date", "end"))
+
+
+def element_items_all(
+    store: SparqlStore,
+    rules: Sequence[Rule],
+    cands_by_rule: Mapping[str, Sequence[Candidate]],
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Items]:
+    """:func:`element_items` for every rule, with one query per *distinct* element pattern.
+
+    Several norms share an element pattern (who laid the mines, a denial of it, measures
+    recorded as absent): each such pattern runs once, over a VALUES block with the
+    candidates of every rule that uses it, one row per distinct (duty-bearer, territory)
+    — or (duty-bearer, territory, relevant date, end of period) when the pattern reads
+    ``?date`` or ``?end`` — numbered by ``?_row``; the items are then handed back to each
+    rule whose candidates have that row.  The items are those of one query per rule.
+    """
+    out: dict[str, Items] = {r.norm: defaultdict(_empty) for r in rules}
+    uses: dict[str, list[tuple[Rule, str, str]]] = {}
+    for rule in rules:
+        if not cands_by_rule.get(rule.norm):
+            continue
+        for er in rule.elements:
+            for polarity, pattern in (
+                ("support", er.support),
+                ("refute", er.refute),
+                ("indicate", er.indication),
+            ):
+                if pattern:
+                    uses.setdefault(pattern, []).append((rule, er.element, polarity))
+    for n, (pattern, users) in enumerate(uses.items()):
+        if progress:
+            progress(f"element pattern {n + 1}/{len(uses)}", n, len(uses))
+        dated = _uses_dates(pattern)
+        rows: dict[tuple[str, str, str, str], int] = {}
+        wanted: dict[int, list[tuple[Rule, str, str, str, str]]] = defaultdict(list)
+        for rule, element, polarity in users:
+            for c in cands_by_rule[rule.norm]:
+                end = (c.applicability.period_end if c.applicability else None) or ""
+                key = (
+                    (c.duty_bearer, c.territory, c.date, end)
+                    if dated
+                    else (
+                        c.duty_bearer,
+                        c.territory,
+                        "",
+                        "",
+                    )
+                )
+                k = rows.setdefault(key, len(rows))
+                wanted[k].append((rule, c.duty_bearer, c.territory, element, polarity))
+        for row in _rows_query(store, pattern, rows, dated):
+            k = int(term_value(row["_row"]))
+            item = term_value(row["item"])
+            for rule, bearer, territory, element, polarity in wanted[k]:
+                out[rule.norm][(bearer, territory, element)][polarity].add(item)
     return out
+
+
+def _rows_query(
+    store: SparqlStore, pattern: str, rows: dict[tuple[str, str, str, str], int], dated: bool
+) -> list[dict[str, Any]]:
+    def lit(d: str) -> str:
+        return f'"{d}"^^xsd:date' if d else "UNDEF"  # an undated candidate stays
+
+    if dated:
+        body = " ".join(f"(<{b}> <{t}> {lit(d)} {lit(e)} {k})" for (b, t, d, e), k in rows.items())
+        values = f"VALUES (?this ?territory ?date ?end ?_row) {{ {body} }}"
+    else:
+        body = " ".join(f"(<{b}> <{t}> {k})" for (b, t, _, _), k in rows.items())
+        values = f"VALUES (?this ?territory ?_row) {{ {body} }}"
+    q = sparql_prefixes() + f"SELECT DISTINCT ?_row ?item WHERE {{ {values}\n{pattern}\n}}"
+    return list(store.query(q).rows)
