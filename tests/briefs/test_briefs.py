@@ -231,3 +231,34 @@ def test_bundled_briefs_name_facts_by_label(store) -> None:  # type: ignore[no-u
             text = (fa["assertion"] or fa["label"]) if fa["is_claim"] else fa["label"]
             assert text and text != fa["id"], (f.id, fa["id"])
     assert shown > 20
+
+
+def test_norm_scope_and_doubts_are_in_the_brief(tmp_path: Path) -> None:
+    """A doubt recorded on the norm (ml:scopeNote) is said in the brief, in both formats."""
+    import rdflib
+
+    from minelaw.briefs.render import brief_context, render_context
+    from minelaw.reasoning.findings import collect, compute
+    from minelaw.store.cache import open_kb
+
+    kb = make_kb(tmp_path / "kb", ["CIHL-R11-001.ttl", "CIHL-R83-004.ttl"])
+    law = rdflib.Graph().parse(kb / "law" / "norms-ihl.ttl")
+    ml = rdflib.Namespace("https://w3id.org/minelaw/ontology#")
+    mlr = rdflib.Namespace("https://w3id.org/minelaw/id/")
+    (note,) = [str(o) for o in law.objects(mlr["CIHL-R11"], ml.scopeNote)]
+    assert not list(law.objects(mlr["CIHL-R83"], ml.scopeNote))
+    store = open_kb(kb)
+    ctx = collect(store)
+    found = {f.id: f for f in compute(store, ctx=ctx)}
+    b = brief_context(found["CIHL-R11--QQA--place-qq-south"], store, ctx, **FIXED)
+    assert b["norm"]["scope_notes"] == [note]
+    md = str(render_context(b, "md"))
+    assert f"*Scope and doubts recorded for this norm:* {note}" in md.replace("\\", "")
+    html = str(render_context(b, "html"))
+    assert "Scope and doubts recorded for this norm:</em>" in html
+    assert "para 1877" in html and "&#34;against the adversary&#34;" in html
+    # a norm without a recorded doubt says none
+    (r83,) = [f for i, f in found.items() if i.startswith("CIHL-R83--")]
+    b83 = brief_context(r83, store, ctx, **FIXED)
+    assert b83["norm"]["scope_notes"] == []
+    assert "Scope and doubts" not in str(render_context(b83, "md"))

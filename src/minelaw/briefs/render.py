@@ -111,6 +111,10 @@ def brief_context(
         )
         or [{}]
     )[0]
+    # the scope and doubts recorded on the norm (principle: an unsettled point is said in the brief)
+    scope = sorted(
+        r["note"] for r in select(store, f"SELECT ?note WHERE {{ <{c.norm}> ml:scopeNote ?note }}")
+    )
     # element roles, definitions and authorities
     emeta: dict[str, dict[str, Any]] = {}
     els = values_of(e.element for e in f.elements)
@@ -359,6 +363,7 @@ def brief_context(
             "label": norm_label,
             "definition": norm.get("def", ""),
             "requires_jurisdiction": norm.get("rj") == "true",
+            "scope_notes": scope,
         },
         "duty_bearer": who,
         "territory": where,
