@@ -440,9 +440,8 @@ def _convert_row(
                 assert isinstance(term, ox.NamedNode)
                 out.triples.append(ox.Triple(s, ox.NamedNode(RDF_TYPE), term))
                 continue
-            for on in c.on:
-                node = targets.get(on)
-                for prop in (c.property, *c.also) if node is not None and c.property else ():
+            for node in (targets[on] for on in c.on if on in targets):
+                for prop in (c.property, *c.also) if c.property else ():
                     out.triples.append(ox.Triple(node, ox.NamedNode(prop), term))
                     out.where[(node.value, prop)] = (line, c.name)
 
