@@ -9,6 +9,7 @@ file; nothing is written to the KB.
 from __future__ import annotations
 
 import json
+
 from .endpoint_support import DATA, Server
 from .test_endpoint_protocol import request
 
