@@ -175,3 +175,6 @@ def test_shapes_report_rows_of_the_new_kinds(run_cli: Any, tmp_path: Path) -> No
     assert want <= got, "\n".join(map(str, sorted(got)))
     assert not any(name == "part.csv" and line == 3 for name, line, _, _ in got)
     assert {name for name, *_ in got} == {"places.csv", "part.csv", "phases.csv"}
+    # one message per cell: the empty point is not reported again by the place's shape
+    cells = [(n, line, col) for n, line, col, _ in got]
+    assert len(cells) == len(set(cells)), sorted(got)
