@@ -179,3 +179,43 @@ def test_ui_filter_date_inputs_and_stale_errors(page) -> None:  # type: ignore[n
     full = pg.locator(".tabPanel.active .yasr table tbody").inner_text()
     assert "^^" not in simple and "^^" in full
     assert outside == [], outside
+
+
+def test_ui_validates_several_files(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17: the /validate form takes several files, checked together, each reported."""
+    from minelaw.intake.csvmap import example_rows, load_mappings
+
+    mappings = load_mappings()
+    paths = []
+    for kind in ("state", "actor", "source"):  # the templates' examples: valid together
+        p = tmp_path / f"{kind}.csv"
+        p.write_text(",".join(mappings[kind].names) + "\n" + "".join(example_rows(mappings[kind])))
+        paths.append(str(p))
+    bad = tmp_path / "incidents.csv"
+    bad.write_text(
+        "id,label,date,date_precision,place,device_type,source,verification\n"
+        "ev-ui-1,Incident,2023-05-01,day,place-nowhere,anti-personnel-mine,"
+        "src-example-ngo-report-2023,secondary\n"
+    )
+    pg, server, outside = page
+    pg.goto(server.url + "/validate", wait_until="networkidle")
+    pg.locator("form.upload input[type='file']").set_input_files([*paths, str(bad)])
+    pg.locator("form.upload button").click()
+    pg.wait_for_load_state("networkidle")
+    sections = pg.locator("section.validated")
+    sections.nth(3).wait_for(timeout=30_000)
+    got = [
+        (sections.nth(i).get_attribute("data-file"), sections.nth(i).get_attribute("data-status"))
+        for i in range(sections.count())
+    ]
+    assert got == [
+        ("state.csv", "valid"),
+        ("actor.csv", "valid"),
+        ("source.csv", "valid"),
+        ("incidents.csv", "invalid"),
+    ]
+    row = sections.nth(3).locator("table.problems tbody tr").first.inner_text()
+    assert "place" in row and "place-nowhere" in row
+    shot = os.environ.get("MINELAW_UI_SCREENSHOT")
+    pg.screenshot(path=shot.replace(".png", "-validate.png") if shot else tmp_path / "v.png")
+    assert outside == [], outside

@@ -127,19 +127,25 @@ def test_size_limit(tmp_path: Path) -> None:
 
 
 def test_templates_validate_together(tmp_path: Path) -> None:
+    """The example rows of every template make a case that validates on a `minelaw init`
+    KB: they refer only to each other and to the law (issue 17)."""
     from minelaw.intake.csvmap import load_mappings
+    from minelaw.intake.workflow import run_init
 
     paths = []
     for kind in load_mappings():
-        res = CliRunner().invoke(cli, ["template", kind], catch_exceptions=False)
+        res = CliRunner().invoke(cli, ["template", kind, "--example"], catch_exceptions=False)
         assert res.exit_code == 0
         p = tmp_path / f"{kind}.csv"
         p.write_text(res.stdout)
         paths.append(str(p))
-    assert len(paths) == 6
-    context = Path(__file__).parent / "data" / "template-context.ttl"
-    res = CliRunner().invoke(cli, ["validate", str(context), *paths], catch_exceptions=False)
+    assert len(paths) == 14
+    run_init(tmp_path / "kb")
+    res = CliRunner().invoke(
+        cli, ["--kb", str(tmp_path / "kb"), "validate", *paths], catch_exceptions=False
+    )
     assert res.exit_code == 0, res.output
+    assert "14 valid" in res.output
 
 
 def test_template_describe_lists_every_column() -> None:

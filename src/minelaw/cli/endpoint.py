@@ -195,17 +195,19 @@ def serve(
 def validate_worker_main() -> None:
     """The /validate worker of ``minelaw serve`` (``python -c``; configuration in argv[1]).
 
-    Checks one uploaded file exactly as ``minelaw validate`` does and answers
-    ``{"messages": [report lines], "ok": valid?}``.  Without the bearer token the upload is
-    checked against the public view of the KB only, so that its messages never reveal a
-    restricted identifier (issue 18).  Like the query workers it cannot open network
-    sockets and its memory is capped.
+    Checks the uploaded files together exactly as ``minelaw validate A B ...`` does and
+    answers its JSON report (``minelaw-validate/1``), each file named by its uploaded name.
+    The request's body holds the files one after the other; ``meta["files"]`` gives each
+    one's name, suffix and size.  Without the bearer token the upload is checked against
+    the public view of the KB only, so that its messages never reveal a restricted
+    identifier (issue 18).  Like the query workers it cannot open network sockets and its
+    memory is capped.
     """
     import json
     import tempfile
 
     from ..errors import MinelawError
-    from ..intake.workflow import exit_code, render_text, run_validate
+    from ..intake.workflow import render_json, run_validate
     from ..sparql.sandbox import deny_network, limit_memory
     from ..sparql.workers import serve_requests, worker_conf
     from ..store.cache import open_kb
@@ -218,17 +220,22 @@ def validate_worker_main() -> None:
 
     def handle(meta: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
         with tempfile.TemporaryDirectory(prefix="minelaw-validate-") as tmp:
-            # the name on disk comes from the suffix only, never from the uploaded name
-            path = Path(tmp) / f"upload{meta['suffix']}"
-            path.write_bytes(body)
+            paths, shown, at = [], {}, 0
+            for i, f in enumerate(meta["files"]):
+                # the name on disk comes from the suffix only, never from the uploaded name
+                path = Path(tmp) / f"upload-{i + 1}{f['suffix']}"
+                path.write_bytes(body[at : at + int(f["size"])])
+                at += int(f["size"])
+                paths.append(path)
+                shown[str(path)] = f["filename"]
             try:
-                subs = run_validate([path], kb, store=store, public_only=not meta["authorised"])
-                lines, ok = render_text(subs).splitlines(), exit_code(subs) == 0
+                subs = run_validate(paths, kb, store=store, public_only=not meta["authorised"])
+                text = render_json(subs)
             except MinelawError as exc:
-                lines, ok = [str(exc)], False
-            lines = [m.replace(str(path), meta["filename"]) for m in lines]
-        doc = {"messages": lines, "ok": ok}
-        return {"status": 200, "content_type": "application/json"}, json.dumps(doc).encode()
+                text = json.dumps({"ok": False, "files": [], "error": str(exc)})
+            for disk, name in shown.items():  # messages name the uploaded files, not ours
+                text = text.replace(json.dumps(disk)[1:-1], json.dumps(name)[1:-1])
+        return {"status": 200, "content_type": "application/json"}, text.encode()
 
     serve_requests(handle, {"network": network, "memory": memory})
 

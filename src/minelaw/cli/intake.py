@@ -24,8 +24,8 @@ _KIND = click.option(
     "--kind",
     default=None,
     metavar="KIND",
-    help="Kind of the rows of CSV files (source, incident, claim, handover, assessment, "
-    "casualty-figure); default: a 'kind' column, else guessed from the header.",
+    help="Kind of the rows of CSV files (`minelaw template --help` lists them); default: a "
+    "'kind' column, else guessed from the header.",
 )
 _FILE = click.option(
     "--file",
@@ -220,19 +220,25 @@ def amend_cmd(
 @click.command("template")
 @click.argument("kind", metavar="KIND")
 @click.option("--describe", is_flag=True, help="Describe each column instead of printing CSV.")
+@click.option("--example", is_flag=True, help="Print the example rows as rows, not commented out.")
 @handle_errors
-def template_cmd(kind: str, describe: bool) -> None:
-    """Print a CSV header and one example row for KIND (column notes go to stderr).
+def template_cmd(kind: str, describe: bool, example: bool) -> None:
+    """Print a CSV header and a commented example row for KIND (column notes go to stderr).
 
-    KIND is one of source, incident, claim, handover, assessment, casualty-figure
-    (the mappings in rules/csv/).
+    KIND is one of the mappings in rules/csv/: the case frame (state, actor, place,
+    conflict, classification, phase, control-period, participation) and the evidence
+    (source, incident, claim, handover, assessment, casualty-figure).  Lines starting with
+    '#' are comments: write your rows below the example.  The example rows of all kinds
+    together make a small fictional case (states QQA and QQB) that validates on a
+    `minelaw init` KB.
 
     \b
     Examples:
       minelaw template incident > incidents.csv
-      minelaw template source --describe
+      minelaw template place --describe
+      minelaw template participation --example > participation.csv
     """
-    from ..intake.csvmap import load_mappings, template
+    from ..intake.csvmap import example_rows, load_mappings, template
 
     mappings = load_mappings()
     if kind not in mappings:
@@ -249,7 +255,10 @@ def template_cmd(kind: str, describe: bool) -> None:
     if describe:
         click.echo("\n".join(lines))
         return
-    click.echo(template(m), nl=False)
+    if example:
+        click.echo(template(m).splitlines(keepends=True)[0] + "".join(example_rows(m)), nl=False)
+    else:
+        click.echo(template(m), nl=False)
     click.echo("\n".join(lines), err=True)
 
 

@@ -3,11 +3,21 @@
 One mapping per entry kind, as data in ``rules/csv/<kind>.toml`` (read with
 :mod:`tomllib`): the class of the resource a row describes, the identifier prefix,
 and for each column the property, value type (``id``, ``string``, ``text``,
-``date``, ``integer``, ``decimal``, ``uri``, ``language``, ``ref``, ``concept``,
-``sha256``, ``file``), the SKOS scheme of concept codes, whether it is required, a
-description and an example value.  :func:`convert` turns rows into triples and
-remembers, for each (resource, property), the CSV line and column, so that every
-problem found later (by SHACL or by the knowledge-base checks) points at a cell.
+``langtext``, ``date``, ``integer``, ``decimal``, ``uri``, ``language``, ``ref``,
+``concept``, ``class``, ``wkt``, ``sha256``, ``file``), the SKOS scheme of concept
+codes, whether it is required, a description and an example value.  :func:`convert`
+turns rows into triples and remembers, for each (resource, property), the CSV line and
+column, so that every problem found later (by SHACL or by the knowledge-base checks)
+points at a cell.
+
+A row may also describe *linked* resources (``[[linked]]`` in the mapping): a place's
+``geo:Geometry`` (GeoSPARQL 1.1: ``geo:hasGeometry``, ``geo:asWKT``) or a conflict's
+``ml:ConflictClassification`` (linked back by ``ml:classifies``).  A column with ``on``
+puts its value on the linked resource (``on = ["row", "geometry"]``: on both); the
+linked resource gets its identifier from a pattern (``geom-{slug}``) and exists when one
+of its own cells is filled.  ``langtext`` cells hold ``text@lang`` values (RDF 1.1
+language-tagged strings); ``wkt`` cells a ``POINT(lon lat)`` (OGC WKT, ``geo:wktLiteral``);
+``class`` cells a code naming the resource's class (e.g. ``person`` -> ``ml:Person``).
 
 Only what CSV needs is checked here (header, cell syntax); every check that also
 applies to Turtle and JSON-LD lives in :mod:`minelaw.intake.workflow`.
@@ -43,7 +53,12 @@ TYPES = (
     "concept",
     "sha256",
     "file",
+    "langtext",
+    "wkt",
+    "class",
 )
+ROW = "row"  # ``on`` value: the resource the row describes
+WKT_RE = re.compile(r"^POINT ?\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)$", re.I)
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -90,6 +105,19 @@ class Column:
     separator: str | None = None
     min: float | None = None
     max: float | None = None
+    on: tuple[str, ...] = (ROW,)  # the resources the value goes on: "row" and/or linked names
+    choices: tuple[tuple[str, str], ...] = ()  # ``class`` columns: code -> class IRI
+
+
+@dataclass(frozen=True)
+class Linked:
+    """A second resource a row describes (a place's geometry, a conflict's classification)."""
+
+    name: str
+    cls: str  # full IRI
+    id: str  # pattern: {id} the row's identifier, {slug} the same without the kind's prefix
+    link: str | None = None  # row resource -> linked resource
+    inverse: str | None = None  # linked resource -> row resource
 
 
 @dataclass
@@ -100,6 +128,8 @@ class Mapping:
     description: str
     columns: list[Column]
     path: Path
+    linked: list[Linked] = field(default_factory=list)
+    more_examples: list[list[str]] = field(default_factory=list)  # further example rows
 
     @property
     def names(self) -> list[str]:
@@ -108,18 +138,45 @@ class Mapping:
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
-    def column_of(self, prop: str) -> Column | None:
-        return next((c for c in self.columns if prop in (c.property, *c.also)), None)
+    def column_of(self, prop: str, subject: str | None = None) -> Column | None:
+        """The column that gives ``prop`` (of ``subject``: the row's or a linked resource)."""
+        on = ROW
+        local = (subject or "").removeprefix(MLR)
+        for lk in self.linked:
+            head = lk.id.split("{", 1)[0]
+            if head and local.startswith(head) and not local.startswith(self.id_prefix or "\0"):
+                on = lk.name
+        cols = [c for c in self.columns if on in c.on]
+        hit = next((c for c in cols if prop in (c.property, *c.also)), None)
+        if hit is None:  # the link to a linked resource: its first own column
+            for lk in self.linked:
+                if prop in (lk.link, lk.inverse):
+                    return next((c for c in self.columns if c.on == (lk.name,)), None)
+        return hit
 
 
 def load_mapping(path: Path) -> Mapping:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    linked = [
+        Linked(
+            lk["name"],
+            expand(lk["class"]),
+            lk["id"],
+            expand(lk["link"]) if "link" in lk else None,
+            expand(lk["inverse"]) if "inverse" in lk else None,
+        )
+        for lk in raw.get("linked", [])
+    ]
     cols = []
     for c in raw["column"]:
         props = c.get("property", [])
         props = [props] if isinstance(props, str) else list(props)
         if c["type"] not in TYPES:
             raise ValueError(f"{path}: column {c['name']}: unknown type {c['type']!r}")
+        on = c.get("on", [ROW])
+        on = (on,) if isinstance(on, str) else tuple(on)
+        if set(on) - {ROW, *(lk.name for lk in linked)}:
+            raise ValueError(f"{path}: column {c['name']}: unknown resource in on = {on}")
         cols.append(
             Column(
                 name=c["name"],
@@ -134,10 +191,19 @@ def load_mapping(path: Path) -> Mapping:
                 separator=c.get("separator"),
                 min=c.get("min"),
                 max=c.get("max"),
+                on=on,
+                choices=tuple((k, expand(v)) for k, v in c.get("choices", {}).items()),
             )
         )
     return Mapping(
-        raw["kind"], expand(raw["class"]), raw.get("id_prefix", ""), raw["description"], cols, path
+        raw["kind"],
+        expand(raw["class"]),
+        raw.get("id_prefix", ""),
+        raw["description"],
+        cols,
+        path,
+        linked,
+        [[str(x) for x in r] for r in raw.get("more_examples", [])],
     )
 
 
@@ -161,16 +227,29 @@ def concept_schemes() -> dict[str, set[str]]:
     return out
 
 
-def template(m: Mapping) -> str:
-    """The CSV header and one example row."""
+def example_rows(m: Mapping) -> list[str]:
+    """The example rows as CSV lines (without the comment mark)."""
     import csv
     import io
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(m.names)
-    w.writerow([c.example for c in m.columns])
-    return buf.getvalue()
+    for r in [[c.example for c in m.columns], *m.more_examples]:
+        w.writerow(r)
+    return buf.getvalue().splitlines(keepends=True)
+
+
+def template(m: Mapping) -> str:
+    """The CSV header and the example rows, commented out (``# ``: intake skips them).
+
+    Delete the ``# `` to use an example as it is, or write your rows below them.
+    """
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(m.names)
+    return buf.getvalue() + "".join("# " + r for r in example_rows(m))
 
 
 def infer_kind(header: list[str], mappings: dict[str, Mapping]) -> str | None:
@@ -324,8 +403,14 @@ def _convert_row(
     out.where[(subject, DCTERMS_IDENTIFIER)] = (line, "id")
     out.triples.append(ox.Triple(s, ox.NamedNode(RDF_TYPE), ox.NamedNode(m.cls)))
     out.triples.append(ox.Triple(s, ox.NamedNode(DCTERMS_IDENTIFIER), ox.Literal(ident)))
+    targets = {ROW: s, **_linked(out, m, row, line, ident, s)}
     for c in m.columns:
-        if c.type == "id" or c.name not in row:
+        if c.type == "id":
+            for prop in (c.property, *c.also) if c.property else ():
+                out.triples.append(ox.Triple(s, ox.NamedNode(prop), ox.Literal(ident)))
+                out.where[(subject, prop)] = (line, c.name)
+            continue
+        if c.name not in row:
             continue
         raw = row[c.name]
         if not raw:
@@ -349,10 +434,43 @@ def _convert_row(
                 out.files.append((subject, Path(v), line, c.name))
                 continue
             term = _term(out, c, v, line, subject)
-            if term is not None and c.property:
-                for prop in (c.property, *c.also):
-                    out.triples.append(ox.Triple(s, ox.NamedNode(prop), term))
-                    out.where[(subject, prop)] = (line, c.name)
+            if term is None:
+                continue
+            if c.type == "class":
+                assert isinstance(term, ox.NamedNode)
+                out.triples.append(ox.Triple(s, ox.NamedNode(RDF_TYPE), term))
+                continue
+            for node in (targets[on] for on in c.on if on in targets):
+                for prop in (c.property, *c.also) if c.property else ():
+                    out.triples.append(ox.Triple(node, ox.NamedNode(prop), term))
+                    out.where[(node.value, prop)] = (line, c.name)
+
+
+def _linked(
+    out: Converted, m: Mapping, row: dict[str, str], line: int, ident: str, s: ox.NamedNode
+) -> dict[str, ox.NamedNode]:
+    """The linked resources the row describes: those with one of their own cells filled."""
+    made = {}
+    slug = ident.removeprefix(m.id_prefix)
+    for lk in m.linked:
+        own = [c for c in m.columns if c.on == (lk.name,)]
+        filled = [c for c in own if row.get(c.name)]
+        if not filled:
+            continue
+        ident2 = lk.id.format(id=ident, slug=slug)
+        node = ox.NamedNode(MLR + ident2)
+        at = (line, filled[0].name)
+        for key in (None, RDF_TYPE, DCTERMS_IDENTIFIER, lk.inverse):
+            out.where[(node.value, key)] = at
+        out.triples.append(ox.Triple(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(lk.cls)))
+        out.triples.append(ox.Triple(node, ox.NamedNode(DCTERMS_IDENTIFIER), ox.Literal(ident2)))
+        if lk.link:
+            out.triples.append(ox.Triple(s, ox.NamedNode(lk.link), node))
+            out.where[(s.value, lk.link)] = at
+        if lk.inverse:
+            out.triples.append(ox.Triple(node, ox.NamedNode(lk.inverse), s))
+        made[lk.name] = node
+    return made
 
 
 def _term(
@@ -366,6 +484,40 @@ def _term(
         return ox.Literal(v)
     if t == "text":
         return ox.Literal(v, language="en")
+    if t == "langtext":
+        text, at, lang = v.rpartition("@")
+        if not at or not text.strip() or not LANG_RE.match(lang):
+            bad(
+                f"{v!r} is not a name with its language",
+                "write the name, '@' and its language code, e.g. Qaville@fr"
+                + (f"; separate several with {c.separator!r}" if c.separator else ""),
+            )
+            return None
+        return ox.Literal(text.strip(), language=lang.lower())
+    if t == "wkt":
+        hit = WKT_RE.match(v)
+        if not hit:
+            bad(
+                f"{v!r} is not a WKT point",
+                "write POINT(longitude latitude) in decimal degrees, longitude first, "
+                "e.g. POINT(10.5 50.25)",
+            )
+            return None
+        lon, lat = float(hit.group(1)), float(hit.group(2))
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            bad(
+                f"{v!r} is outside the globe (longitude -180..180, latitude -90..90)",
+                "check the order: WKT puts the longitude first, then the latitude",
+            )
+            return None
+        wkt = f"POINT({hit.group(1)} {hit.group(2)})"
+        return ox.Literal(wkt, datatype=ox.NamedNode(PREFIXES["geo"] + "wktLiteral"))
+    if t == "class":
+        cls = dict(c.choices).get(v)
+        if cls is None:
+            bad(f"{v!r} is not one of the choices", f"write one of: {', '.join(dict(c.choices))}")
+            return None
+        return ox.NamedNode(cls)
     if t == "date":
         if not DATE_RE.match(v):
             bad(f"{v!r} is not a date in the form YYYY-MM-DD", f"write e.g. {c.example}")

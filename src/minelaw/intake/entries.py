@@ -44,7 +44,7 @@ from ..store.cache import open_kb
 from ..store.oxigraph import discover
 from . import formats
 from .entrycheck import Amendment, Submission, short, validate
-from .workflow import exit_code, read_submission
+from .workflow import drop_repeats, exit_code, read_submission
 
 ML, XSD, RDF, RDFS = PREFIXES["ml"], PREFIXES["xsd"], PREFIXES["rdf"], PREFIXES["rdfs"]
 PROV = PREFIXES["prov"]
@@ -260,6 +260,7 @@ def run_add(
     before = _snapshot(kb)
     store = open_kb(kb, include_restricted=True)
     validate(subs, store, restricted=restricted, files=files, amend=amend)
+    drop_repeats(subs)
     if exit_code(report):
         return report, []
     _step("validated")

@@ -671,14 +671,14 @@ def _check_shapes(
         sub = owner.get(v.focus, subs[0])
         if (short(v.focus), short(v.path) if v.path else None) in reported:
             continue  # already reported in plainer words by the checks above
-        col = sub.converted and v.path and _column_name(sub, v.path)
+        col = sub.converted and v.path and _column_name(sub, v.path, v.focus)
         sub.report("shape", v.message, None, v.focus, v.path, v.value)
         sub.problems[-1].severity = v.severity
         if col:
             sub.problems[-1].column = col
 
 
-def _column_name(sub: Submission, prop: str) -> str | None:
+def _column_name(sub: Submission, prop: str, focus: str | None) -> str | None:
     mapping = csvmap.load_mappings().get(sub.kind or "")
-    col = mapping.column_of(prop) if mapping else None
+    col = mapping.column_of(prop, focus) if mapping else None
     return col.name if col else None

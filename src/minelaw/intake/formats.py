@@ -412,7 +412,10 @@ class CsvTable:
 
 
 def read_csv(path: Path, data: bytes) -> CsvTable:
-    """Read a CSV file (comma-separated, UTF-8, first row = header) with line numbers."""
+    """Read a CSV file (comma-separated, UTF-8, first row = header) with line numbers.
+
+    Rows whose first cell starts with ``#`` are comments (no identifier starts with one).
+    """
     text = decode(data, path, "csv")
     head = text.lstrip()[:1]
     if head in ("{", "["):
@@ -432,6 +435,8 @@ def read_csv(path: Path, data: bytes) -> CsvTable:
     try:
         for cells in reader:
             if not any(c.strip() for c in cells):
+                continue
+            if cells[0].lstrip().startswith("#"):  # a comment (the templates' example row)
                 continue
             if header is None:
                 header = [c.strip() for c in cells]

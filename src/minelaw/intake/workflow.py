@@ -127,7 +127,20 @@ def run_validate(
             files=files,
             public_only=public_only,
         )
+        drop_repeats(subs)
     return subs
+
+
+def drop_repeats(subs: Sequence[Submission]) -> None:
+    """Keep one message per CSV cell: a shape's message on a cell that already has a plainer
+    one (a bad WKT point, an empty required cell) says the same thing again."""
+    for s in subs:
+        if s.converted is None:
+            continue
+        cells = {(p.line, p.column) for p in s.problems if p.check != "shape" and p.column}
+        s.problems = [
+            p for p in s.problems if p.check != "shape" or (p.line, p.column) not in cells
+        ]
 
 
 # --- reports -----------------------------------------------------------------------------

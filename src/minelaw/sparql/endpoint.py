@@ -465,12 +465,15 @@ def make_server(
     if ui and validate_worker is not None:
 
         def validate_call(
-            filename: str, suffix: str, content: bytes, authorised: bool
-        ) -> tuple[list[str], bool] | Answer:
-            meta = {"filename": filename, "suffix": suffix, "authorised": authorised}
+            uploads: list[tuple[str, str, bytes]], authorised: bool
+        ) -> dict[str, Any] | Answer:
+            # one body, the files one after the other; their names, suffixes and sizes in meta
+            files = [{"filename": n, "suffix": s, "size": len(c)} for n, s, c in uploads]
+            meta = {"files": files, "authorised": authorised}
+            body = b"".join(c for _, _, c in uploads)
             assert config.loop is not None
             fut = asyncio.run_coroutine_threadsafe(
-                _run(config, ["validate"], meta, timeout=limits.validate_timeout, body=content),
+                _run(config, ["validate"], meta, timeout=limits.validate_timeout, body=body),
                 config.loop,
             )
             ans: Answer = fut.result()
@@ -478,8 +481,8 @@ def make_server(
                 return ans
             import json
 
-            doc = json.loads(ans.body)
-            return list(doc["messages"]), bool(doc["ok"])
+            doc: dict[str, Any] = json.loads(ans.body)
+            return doc
 
     if ui:
         from .webui import WebUI

@@ -7,8 +7,10 @@
   opens it in a new tab;
 - ``/api/queries`` (JSON list) and ``/api/queries/<name>?param=value`` (bound text);
 - ``/findings``: the candidate breaches, each linking to ``/briefs/<id>.html``;
-- ``/validate``: upload an entry file and read ``minelaw validate``'s messages; nothing
-  is written.
+- ``/validate``: upload one or several entry files (a source and the incident that cites
+  it) and read ``minelaw validate``'s problems per file (row, column, field, message, fix),
+  as a page or, with ``Accept: application/json``, as the ``minelaw-validate/1`` report;
+  nothing is written.
 
 The findings, the briefs and the validation come from the floors above this one
 (:mod:`minelaw.reasoning`, :mod:`minelaw.briefs`, :mod:`minelaw.intake`):
@@ -47,9 +49,13 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,200}")
 Findings = Callable[[Any], Iterable[Any]]
 #: (finding, store) -> an HTML brief (:func:`minelaw.briefs.render.render_html`)
 BriefHtml = Callable[[Any, Any], str]
-#: (shown file name, suffix, content, authorised?) -> (``minelaw validate``'s report lines,
-#: valid?), or an Answer when the validation could not run (timeout, worker failure)
-Validate = Callable[[str, str, bytes, bool], "tuple[list[str], bool] | Answer"]
+#: ([(shown file name, suffix, content)], authorised?) -> ``minelaw validate --format json``'s
+#: report (files named by their shown names), or an Answer when the validation could not run
+#: (timeout, worker failure)
+Validate = Callable[[list[tuple[str, str, bytes]], bool], "dict[str, Any] | Answer"]
+#: most files in one /validate upload
+MAX_FILES = 20
+_SUFFIXES = (".ttl", ".jsonld", ".json", ".csv")
 
 
 class WebUI:
@@ -217,39 +223,44 @@ class WebUI:
 
     # -- validation --------------------------------------------------------------------------
     def validate(self, ctype: str, headers: Any, body: bytes, authorised: bool = False) -> Answer:
-        """Check one uploaded entry in the validation worker; nothing is written.
+        """Check the uploaded entries together in the validation worker; nothing is written.
 
-        Without the bearer token the upload is checked against the *public* view of the
-        KB only: a restricted identifier is as free as any unused one (issue 18).
+        Several files are validated together, as ``minelaw validate A B`` does: they may refer
+        to each other.  Without the bearer token the upload is checked against the *public*
+        view of the KB only: a restricted identifier is as free as any unused one (issue 18).
         """
         if self._validate is None:
             return self.page("validate.html", 503, available=False)
         if ctype != "multipart/form-data":
-            return _text(415, "upload the file as multipart/form-data (field 'file')")
-        upload = _multipart_file(headers.get("Content-Type", ""), body)
-        if upload is None:
-            return self.page("validate.html", 400, available=True, error="Choose a file first.")
-        filename, content = upload
-        suffix = Path(filename).suffix.lower()
-        if suffix not in (".ttl", ".jsonld", ".json", ".csv"):
-            return self.page(
-                "validate.html",
-                400,
-                available=True,
-                error="Upload a Turtle (.ttl), JSON-LD (.jsonld) or CSV (.csv) file.",
+            return _text(415, "upload the files as multipart/form-data (field 'file')")
+        uploads = _multipart_files(headers.get("Content-Type", ""), body)
+        error = None
+        if not uploads:
+            error = "Choose a file first."
+        elif len(uploads) > MAX_FILES:
+            error = f"Upload at most {MAX_FILES} files at once."
+        elif bad := [n for n, _ in uploads if Path(n).suffix.lower() not in _SUFFIXES]:
+            error = (
+                f"{', '.join(bad)}: upload Turtle (.ttl), JSON-LD (.jsonld) or CSV (.csv) files."
             )
+        if error:
+            return self.page("validate.html", 400, available=True, error=error)
+        names = [n for n, _ in uploads]
         try:
-            result = self._validate(filename, suffix, content, authorised)
+            result = self._validate(
+                [(n, Path(n).suffix.lower(), c) for n, c in uploads], authorised
+            )
         except MinelawError as exc:
-            result = [str(exc)], False
+            result = {"ok": False, "files": [], "error": str(exc)}
         if isinstance(result, Answer):
             error = result.body.decode("utf-8", "replace").strip()
             return self.page(
-                "validate.html", result.status, available=True, filename=filename, error=error
+                "validate.html", result.status, available=True, names=names, error=error
             )
-        messages, ok = result
+        if "application/json" in (headers.get("Accept") or ""):
+            return self._json(result)
         return self.page(
-            "validate.html", available=True, filename=filename, messages=messages, ok=ok
+            "validate.html", available=True, names=names, report=result, error=result.get("error")
         )
 
 
@@ -267,18 +278,19 @@ def _with_header(text: str) -> str:
     return "".join(lines[:n]) + prefixes + body
 
 
-def _multipart_file(content_type: str, body: bytes) -> tuple[str, bytes] | None:
-    """The first file field of a multipart/form-data body: (client file name, bytes)."""
+def _multipart_files(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
+    """The non-empty file fields of a multipart/form-data body: [(client file name, bytes)]."""
     msg = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode() + body
     )
     if not msg.is_multipart():
-        return None
+        return []
+    out = []
     for part in msg.iter_parts():
         assert isinstance(part, Message)
         name = part.get_filename()
         if name:
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes) and payload:
-                return Path(name).name, payload
-    return None
+                out.append((Path(name).name, payload))
+    return out
