@@ -61,6 +61,16 @@ _GROUPS = {
 }
 
 
+#: tests that take minutes alone (measured with ``--durations``): sent first after the groups,
+#: so that neither worker is left with one of them at the end while the other idles
+_SLOW = (
+    "tests/test_benchmarks.py::test_run_smoke",
+    "tests/test_rules.py::test_engine_and_pyshacl_agree",
+    "tests/intake/test_intake_add.py::test_twenty_concurrent_adds",
+    "tests/test_packaging.py::",
+)
+
+
 def group_of(nodeid: str) -> str | None:
     """The group of a test (by its node id), or None: it may run in any worker."""
     parts = nodeid.split("::", 1)[0].split("/")
@@ -80,15 +90,27 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     the marks are silently ignored and every worker started its own engines and browser (seen
     as two Virtuoso servers in one run).  A scheduler that reads the group from the node id
     does not depend on that.  Scopes are sent largest first (``loadscope`` reordering), so the
-    engines group starts at once in one worker while the other worker takes the rest.
+    engines group starts at once in one worker while the other worker takes the rest; then the
+    tests of :data:`_SLOW`.
     """
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    groups = set(_GROUPS.values())
+
     class GroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return group_of(nodeid) or nodeid
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # the groups first (largest first), then the slow tests, then the rest in order
+            first = next(iter(self.workqueue), None)
+            if first is not None and first not in groups:
+                slow = next((s for s in self.workqueue if s.startswith(_SLOW)), None)
+                if slow is not None:
+                    self.workqueue.move_to_end(slow, last=False)
+            super()._assign_work_unit(node)
 
     return GroupScheduling(config, log)
 
