@@ -15,7 +15,10 @@ and runs the rule cases of ``tests/rules/`` against each mutant with the harness
 function (``tests/test_rules.py::test_rule_case``), stopping at the first case that fails: the
 mutant is *killed* by that case, or it *survives* every case.  A mutant of one rule file runs
 that rule's cases only (no other case asserts on its findings); the other mutants run every
-case.  Only rule cases are run, so a kill is never a golden's.
+case, and a mutant of ``rules/standards.ttl`` then also the check of
+``tests/test_standards_table.py`` (the table briefs print is what the weighing does: some rows
+of the table change no finding, see that module).  Only rule cases and that check are run, so a
+kill is never a golden's.
 
 The mutants are made in a copy of the repository (``src``, ``rules``, ``ontology``,
 ``kb/law``, ``tests``) in a temporary folder, so the checkout is never touched; each mutant runs
@@ -61,6 +64,7 @@ PY_FLIPS = {
 }
 PY_FILES = ["applicability.py", "jurisdiction.py", "lawdata.py"]
 GRADES = {"Reliability": "ABCDEF", "Credibility": "123456"}
+TABLE_CHECK = "test_standards_table.py"
 
 
 @dataclass
@@ -70,7 +74,7 @@ class Mutant:
     offset: int  # character offset of the change in the file
     old: str
     new: str
-    cases: str  # "rule:<norm>" or "all"
+    cases: str  # "rule:<norm>", "standards" (every case, then the table check) or "all"
     outcome: str = ""  # killed | survived | error
     killer: str = ""
     seconds: float = 0.0
@@ -135,7 +139,7 @@ def standards_mutants(path: Path) -> list[Mutant]:
     def add(start: int, old: str, new: str) -> None:
         if text[text.rfind("\n", 0, start) + 1 :].lstrip().startswith("#"):
             return  # the comment that explains the table
-        out.append(Mutant(rel, _line_of(text, start), start, old, new, "all"))
+        out.append(Mutant(rel, _line_of(text, start), start, old, new, "standards"))
 
     for m in re.finditer(r"ml:minIndependentSources (\d+)", text):
         n = int(m.group(1))
@@ -200,7 +204,10 @@ def cases_for(selector: str, copy: Path) -> list[str]:
         return [c for c in every if re.fullmatch(re.escape(norm) + r"-\d{3}\.ttl", c)]
     # the ladder of the standards (CIHL Rule 11) first, then the rules in turn (every rule's
     # first cases early): a mutant dies at its first failing case, a survivor runs them all
-    return sorted(every, key=lambda c: (not c.startswith("CIHL-R11-"), c[-7:], c))
+    ordered = sorted(every, key=lambda c: (not c.startswith("CIHL-R11-"), c[-7:], c))
+    # a mutant of the standards table also runs, after every case (so that a case that kills
+    # it is named), the check that the table briefs print is what the weighing does
+    return ordered + [TABLE_CHECK] if selector == "standards" else ordered
 
 
 # The worker: the harness's own test function over the given cases, first failure wins.
@@ -217,6 +224,13 @@ tools = (open_kb, check, collect, compute)
 for name in sys.argv[3:]:
     with tempfile.TemporaryDirectory() as tmp:
         try:
+            if name == "test_standards_table.py":  # the table briefs print vs the weighing
+                import test_standards_table
+                from minelaw.reasoning.standards import load_thresholds
+                store = open_kb(test_rules.build_kb([], pathlib.Path(tmp)), use_cache=False)
+                found = test_standards_table.problems(load_thresholds(store))
+                assert found == [], found
+                continue
             test_rules.test_rule_case(pathlib.Path(sys.argv[1]) / "tests" / "rules" / name,
                                       pathlib.Path(tmp), tools)
         except Exception as exc:  # an assertion, or the mutant broke the code

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -51,8 +52,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("MINELAW_KB", None)
 
 
-#: tests that share an expensive session resource run in one pytest-xdist worker
-#: (``--dist loadgroup``), so it starts once per run, not once per worker
+#: tests that share an expensive session resource run in one pytest-xdist worker, so that it
+#: starts once per run, not once per worker: a folder or a module of the suite -> its group
 _GROUPS = {
     "engines": "engines",  # Virtuoso, Jena, the Oxigraph server (tests/engines/conftest.py)
     "test_figures.py": "chromium",
@@ -60,13 +61,58 @@ _GROUPS = {
 }
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        parts = item.path.parts
-        for key, group in _GROUPS.items():
-            if key in parts or item.path.name == key:
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+#: tests that take minutes alone (measured with ``--durations``): sent first after the groups,
+#: so that neither worker is left with one of them at the end while the other idles
+_SLOW = (
+    "tests/test_benchmarks.py::test_run_smoke",
+    "tests/test_rules.py::test_engine_and_pyshacl_agree",
+    "tests/intake/test_intake_add.py::test_twenty_concurrent_adds",
+    "tests/test_packaging.py::",
+)
+
+
+def group_of(nodeid: str) -> str | None:
+    """The group of a test (by its node id), or None: it may run in any worker."""
+    parts = nodeid.split("::", 1)[0].split("/")
+    for key, group in _GROUPS.items():
+        if key in parts:
+            return group
+    return None
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` (addopts) with the groups of :data:`_GROUPS`, decided here from the
+    node ids.
+
+    pytest-xdist's own ``loadgroup`` reads ``xdist_group`` marks by appending ``@group`` to each
+    item's ``_nodeid`` in the worker; pytest 9 keeps node ids elsewhere (``Node._id``), so there
+    the marks are silently ignored and every worker started its own engines and browser (seen
+    as two Virtuoso servers in one run).  A scheduler that reads the group from the node id
+    does not depend on that.  Scopes are sent largest first (``loadscope`` reordering), so the
+    engines group starts at once in one worker while the other worker takes the rest; then the
+    tests of :data:`_SLOW`.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    groups = set(_GROUPS.values())
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid) or nodeid
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # the groups first (largest first), then the slow tests, then the rest in order
+            first = next(iter(self.workqueue), None)
+            if first is not None and first not in groups:
+                slow = next((s for s in self.workqueue if s.startswith(_SLOW)), None)
+                if slow is not None:
+                    self.workqueue.move_to_end(slow, last=False)
+            super()._assign_work_unit(node)
+
+    return GroupScheduling(config, log)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

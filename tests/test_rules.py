@@ -10,9 +10,10 @@ expectation gives the duty-bearer, territory and standard, and may pin more of t
 - ``mlt:periodEnd`` -- the last day of the finding's period;
 - ``mlt:jurisdiction`` / ``mlt:attribution`` -- the basis of jurisdiction or attribution;
 - ``mlt:notApplied`` -- a treaty (identifier) listed as not applying between the parties;
-- ``mlt:element [ mlt:id ; mlt:status ; mlt:standard ; mlt:context ]`` -- one element; its
-  ``mlt:context`` lists every item found but dated outside the element's evidence window
-  (``mlt:context ()`` asserts there is none).
+- ``mlt:element [ mlt:id ; mlt:status ; mlt:standard ; mlt:context ; mlt:reason ]`` -- one
+  element; its ``mlt:context`` lists every item found but dated outside the element's evidence
+  window (``mlt:context ()`` asserts there is none); each ``mlt:reason`` is a text the element's
+  reason must contain (why it reaches no higher standard: what a researcher reads).
 
 ``mlt:excluded [ mlt:dutyBearer ; mlt:reason "..." ]`` asserts that a trigger row was dropped
 by applicability with a reason containing the text (what a researcher reads).
@@ -94,6 +95,7 @@ def expectations(case: Path) -> dict[str, Any]:
                         "status": _s(g, el, MLT.status),
                         "standard": _s(g, el, MLT.standard),
                         "context": _context(g, el),
+                        "reason": sorted(str(x) for x in g.objects(el, MLT.reason)),
                     }
                     for el in g.objects(e, MLT.element)
                 ],
@@ -175,6 +177,8 @@ def test_rule_case(case: Path, tmp_path: Path, kb_tools: Any) -> None:
                 assert got["standard_of_proof"] == el["standard"], got
             if el["context"] is not None:
                 assert sorted(got["context"]) == [_local(x) for x in el["context"]], got
+            for text in el["reason"]:
+                assert text in got["reason"], (text, got["reason"])
     reasons = defaultdict(list)
     for x in ctx.exclusions:
         if x.trigger.norm == norm:
