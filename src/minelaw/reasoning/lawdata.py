@@ -410,7 +410,9 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
         states,
         dict(classifications),
         dict(phases),
-        list(control.values()),
+        # earliest first, then by IRI: the store's row order is no order (and differs
+        # between SPARQL engines), and the first period that fits gives jurisdiction
+        sorted(control.values(), key=lambda c: (c.start or dt.date.min, c.iri)),
         attribution,
         dict(organ_of),
         dict(ancestors),
