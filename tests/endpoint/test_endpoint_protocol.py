@@ -159,8 +159,14 @@ def test_bad_query_is_400_with_parser_message(protocol_server: Server) -> None:
 
 
 def test_missing_query_is_400(protocol_server: Server) -> None:
-    status, _, _ = request(protocol_server.sparql)
-    assert status == 400
+    """A GET without ``query`` is the service description (tests/engines/test_protocol_w3c.py);
+    an empty query, or a form POST without one, is still a 400."""
+    status, headers, body = request(protocol_server.sparql, headers={"Accept": "text/turtle"})
+    assert status == 200 and headers["Content-Type"].startswith("text/turtle")
+    assert b"sparql-service-description#" in body
+    assert request(protocol_server.sparql + "?query=")[0] == 400
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert request(protocol_server.sparql, data=b"format=json", headers=form)[0] == 400
 
 
 @pytest.mark.parametrize(

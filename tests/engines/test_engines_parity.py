@@ -5,8 +5,9 @@ Virtuoso and Jena ARQ (TDB2), against the embedded store.
 The rewrites Virtuoso and Jena needed in ``rules/obligations`` and ``src/minelaw/reasoning``
 (``docs/team-server.md``, "Engine differences") have landed; Jena and the Oxigraph server agree
 everywhere.  Virtuoso does not yet agree on the rules as rewritten for issues 14 and 20: its
-tests are strict expected failures with the reason (:data:`VIRTUOSO_LAW`), so that the day they
-pass the mark must go.
+tests are expected failures with the reason (:data:`VIRTUOSO_LAW`) -- not strict ones, since
+whether Virtuoso loses rows depends on the plans of the server instance (the rule candidates
+agreed on two instances tried by hand and not on the test session's).
 """
 
 from __future__ import annotations
@@ -27,14 +28,18 @@ from .parity import comparable
 pytestmark = pytest.mark.engines
 
 
-#: why Virtuoso 7.2.5 still differs (issue 21 stays open on it)
+#: why Virtuoso 7.2.5 still differs (issue 21 stays open on it); docs/team-server.md, engine
+#: differences 35-41, says what was rewritten and what is left
 VIRTUOSO_LAW = (
-    "Virtuoso 7.2.5 and the rules rewritten for issues 14 and 20: its SPARQL compiler fails "
-    "('ssg_print_retval(): selid is used outside its scope') on the ECHR art 2 measures pattern "
-    "(a top-level FILTER(!BOUND(?x) || EXISTS {...}) over a UNION), and the AP I / CIHL "
-    "support patterns give other rows than the embedded store; not yet rewritten"
+    "Virtuoso 7.2.5 loses rows of element-evidence queries that join a VALUES block of several "
+    "candidates with ml:organOf* paths (openlink/virtuoso-opensource#127 and relatives), and "
+    "how many depends on the query plan of the server instance: findings, briefs and the rule "
+    "worlds agree on one instance and not on another; the saved queries added for issue 17 "
+    "(actors, claims-*, forums, norms, place-search, places, sources, states) give other rows "
+    "or an SQ074 error"
 )
-VIRTUOSO = pytest.param("virtuoso", marks=pytest.mark.xfail(strict=True, reason=VIRTUOSO_LAW))
+#: not strict: whether Virtuoso agrees depends on its plans, so a pass is possible
+VIRTUOSO = pytest.param("virtuoso", marks=pytest.mark.xfail(strict=False, reason=VIRTUOSO_LAW))
 
 
 def credentials(engine: str) -> Credentials | None:
@@ -96,7 +101,7 @@ def _world_params() -> list[Any]:
     for engine in ENGINES:
         for world in WORLDS:
             marks = (
-                [pytest.mark.xfail(strict=True, reason=VIRTUOSO_LAW)]
+                [pytest.mark.xfail(strict=False, reason=VIRTUOSO_LAW)]
                 if engine == "virtuoso"
                 else []
             )

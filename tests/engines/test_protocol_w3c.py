@@ -9,9 +9,8 @@ them describes.  Added: ``FROM``/``FROM NAMED`` in the query (SPARQL 1.1 Query 1
 service description on ``GET`` without a query (SPARQL 1.1 Service Description), ``PUT``/
 ``DELETE`` answered 405 with ``Allow``.
 
-Known deviations are ``xfail(strict=True)``, with the reason, in :data:`DEVIATIONS`:
-``minelaw serve``'s are what the endpoint rewrite (issue 18) must fix -- once it lands the
-tests pass, strict xfail fails, and the entries are deleted.
+Known deviations of the engines are ``xfail(strict=True)``, with the reason, in
+:data:`DEVIATIONS`; ``minelaw serve`` passes every case.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ D3 = GRAPH + "kb/law/publishers.ttl"
 SERVERS = ("minelaw", "oxigraph", "virtuoso", "jena")
 TIMEOUT = 6.0  # Virtuoso never answers some requests: do not wait two minutes for that
 
-SERVE_TODO = "minelaw serve, until the endpoint rewrite (issue 18)"
 DEVIATIONS: dict[tuple[str, str], str] = {}  # filled below, after the cases
 
 
@@ -328,30 +326,6 @@ CASES: dict[str, Callable[[str, Subjects], None]] = {
     if name.startswith("case_")
 }
 
-DEVIATIONS.update(
-    {
-        ("minelaw", "query-dataset-default-graph"): f"{SERVE_TODO}: default-graph-uri answers 400",
-        (
-            "minelaw",
-            "query-dataset-default-graphs-get",
-        ): f"{SERVE_TODO}: default-graph-uri answers 400",
-        (
-            "minelaw",
-            "query-dataset-default-graphs-post",
-        ): f"{SERVE_TODO}: default-graph-uri answers 400",
-        (
-            "minelaw",
-            "query-dataset-named-graphs-post",
-        ): f"{SERVE_TODO}: named-graph-uri answers 400",
-        ("minelaw", "query-dataset-named-graphs-get"): f"{SERVE_TODO}: named-graph-uri answers 400",
-        ("minelaw", "query-dataset-full"): f"{SERVE_TODO}: protocol dataset answers 400",
-        ("minelaw", "query-multiple-dataset"): f"{SERVE_TODO}: protocol dataset answers 400",
-        ("minelaw", "query-from"): f"{SERVE_TODO}: FROM/FROM NAMED are ignored (the union answers)",
-        ("minelaw", "service-description"): f"{SERVE_TODO}: GET without a query answers 400",
-    }
-)
-
-
 HANG = "Virtuoso 7.2.5 never answers a direct POST (application/sparql-query): the client times out"
 DEVIATIONS.update(
     {
@@ -467,7 +441,6 @@ def test_from_never_reveals_a_restricted_graph(restricted_serve: str) -> None:
     assert not ask_with(restricted_serve, f"ASK FROM NAMED <{SECRET_GRAPH}> {NAMED_ASK[4:]}", [])
 
 
-@pytest.mark.xfail(strict=True, reason=f"{SERVE_TODO}: protocol dataset parameters answer 400")
 def test_protocol_dataset_never_reveals_a_restricted_graph(restricted_serve: str) -> None:
     """Naming a restricted graph in default-graph-uri/named-graph-uri gives an empty graph
     without the token (not an error that would confirm the graph exists), the graph with it."""
@@ -477,8 +450,107 @@ def test_protocol_dataset_never_reveals_a_restricted_graph(restricted_serve: str
     assert ask_with(restricted_serve, NAMED_ASK, [("named-graph-uri", SECRET_GRAPH)], TOKEN)
 
 
-@pytest.mark.xfail(strict=True, reason=f"{SERVE_TODO}: FROM is ignored (the union answers)")
 def test_from_reaches_a_restricted_graph_with_the_token(restricted_serve: str) -> None:
     assert ask_with(restricted_serve, f"ASK FROM <{SECRET_GRAPH}> {{ {SECRET} ?p ?o }}", [], TOKEN)
     public = GRAPH + "kb/states.ttl"
     assert not ask_with(restricted_serve, f"ASK FROM <{public}> {{ {SECRET} ?p ?o }}", [], TOKEN)
+
+
+# --- service description and protocol dataset (minelaw serve) -------------------------------
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+def test_service_description_in_turtle(restricted_serve: str) -> None:
+    """SPARQL 1.1 Service Description: the sd: terms, the public graphs, the saved queries as
+    examples; the restricted graph is not listed, even to a caller with the token."""
+    import rdflib
+
+    from minelaw.sparql.query import saved_queries
+
+    for token in (None, TOKEN):
+        a = call(restricted_serve, accept="text/turtle")
+        if token:
+            parts = urllib.parse.urlsplit(restricted_serve)
+            conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=TIMEOUT)
+            conn.request(
+                "GET",
+                parts.path,
+                headers={"Accept": "text/turtle", "Authorization": f"Bearer {token}"},
+            )
+            resp = conn.getresponse()
+            a = Answer(resp.status, dict(resp.getheaders()), resp.read())
+            conn.close()
+        assert a.status == 200 and a.media_type == "text/turtle", (a.status, a.media_type)
+        g = rdflib.Graph().parse(data=a.body, format="turtle")
+        sd = rdflib.Namespace(SD)
+        svc = rdflib.URIRef(restricted_serve)
+        assert (svc, rdflib.RDF.type, sd.Service) in g
+        assert (svc, sd.endpoint, svc) in g
+        assert (svc, sd.supportedLanguage, sd.SPARQL11Query) in g
+        assert (svc, sd.feature, sd.UnionDefaultGraph) in g
+        formats = {str(o) for o in g.objects(svc, sd.resultFormat)}
+        assert "http://www.w3.org/ns/formats/SPARQL_Results_JSON" in formats
+        assert "http://www.w3.org/ns/formats/Turtle" in formats
+        names = {
+            str(n)
+            for ds in g.objects(svc, sd.defaultDataset)
+            for ng in g.objects(ds, sd.namedGraph)
+            for n in g.objects(ng, sd.name)
+        }
+        assert GRAPH + "kb/states.ttl" in names
+        assert SECRET_GRAPH not in names and not any("restricted" in n for n in names)
+        sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+        examples = set(g.subjects(rdflib.RDF.type, sh.SPARQLExecutable))
+        assert len(examples) == len(saved_queries())
+        assert all(
+            any(g.objects(e, sh.select))
+            or any(g.objects(e, sh.ask))
+            or any(g.objects(e, sh.construct))
+            or any(g.objects(e, sh.describe))
+            for e in examples
+        )
+
+
+def test_service_description_in_html_for_a_browser(restricted_serve: str) -> None:
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    a = call(restricted_serve, accept=accept)
+    assert a.status == 200 and a.media_type == "text/html"
+    page = a.body.decode()
+    assert "sd:UnionDefaultGraph" in page or "UnionDefaultGraph" in page
+    assert GRAPH + "kb/states.ttl" in page and SECRET_GRAPH not in page
+
+
+def _count(url: str, params: list[tuple[str, str]], query: str) -> int:
+    res = call(url, params=[("query", query), *params]).results()
+    return int(next(iter(res))["n"].value)
+
+
+def test_default_graph_uri_restricts_a_count_to_one_graph(restricted_serve: str) -> None:
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    one = GRAPH + "kb/states.ttl"
+    n_all, n_one = (
+        _count(restricted_serve, [], q),
+        _count(restricted_serve, [("default-graph-uri", one)], q),
+    )
+    n_graph = _count(
+        restricted_serve, [], f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{one}> {{ ?s ?p ?o }} }}"
+    )
+    assert 0 < n_one == n_graph < n_all
+
+
+def test_named_graph_uri_with_graph_variable(restricted_serve: str) -> None:
+    one = GRAPH + "kb/states.ttl"
+    q = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert _graphs(call(restricted_serve, params=[("query", q), ("named-graph-uri", one)])) == {one}
+    # with named graphs only, the default graph is empty (Protocol 2.1.4, Query 13.2)
+    assert (
+        _count(restricted_serve, [("named-graph-uri", one)], "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+        == 0
+    )
+
+
+def test_restricted_graph_in_default_graph_uri_gives_no_data(restricted_serve: str) -> None:
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    a = call(restricted_serve, params=[("query", q), ("default-graph-uri", SECRET_GRAPH)])
+    assert a.status == 200  # an empty graph, not an error that would confirm it exists
+    assert _count(restricted_serve, [("default-graph-uri", SECRET_GRAPH)], q) == 0

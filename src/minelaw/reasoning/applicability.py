@@ -454,15 +454,17 @@ class Evaluator:
         )
 
 
-def _rank(r: RowResult) -> tuple[int, str]:
+def _rank(r: RowResult) -> tuple[int, str, bool, str]:
     """Earliest relevant date first; a row whose date is known to the day before one that is
-    only bounded."""
+    only bounded; among rows of the same date, a claim before recorded conduct, then by item
+    (a fixed order: the store's row order is not, and differs between SPARQL engines)."""
     iv = r.relevant
+    tie = (not r.trigger.claim, r.trigger.item)
     if iv.start is not None:
-        return (0, iv.start.isoformat())
+        return (0, iv.start.isoformat(), *tie)
     if iv.end is not None:
-        return (1, iv.end.isoformat())
-    return (2, "")
+        return (1, iv.end.isoformat(), *tie)
+    return (2, "", *tie)
 
 
 def evaluate(

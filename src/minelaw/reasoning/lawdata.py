@@ -392,7 +392,10 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
             store,
             f"""SELECT ?x (SAMPLE(?l0) AS ?l) WHERE {{
                  {{ ?x a ml:Treaty }} UNION {{ ?x a ml:Actor }} UNION {{ ?x a ml:ArmedConflict }}
-                 UNION {{ ?x a ml:Norm }} UNION {{ VALUES ?x {{ {place_vals} }} }}
+                 UNION {{ ?x a ml:Norm }}
+                 # (VALUES in a subquery: as a UNION branch of its own, Virtuoso 7.2 matches
+                 # nothing; docs/team-server.md, engine differences)
+                 UNION {{ SELECT ?x WHERE {{ VALUES ?x {{ {place_vals} }} }} }}
                  ?x skos:prefLabel|rdfs:label ?l0 .
                  FILTER(LANG(?l0) = "" || LANGMATCHES(LANG(?l0), "en")) }} GROUP BY ?x""",
         )
@@ -407,7 +410,9 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
         states,
         dict(classifications),
         dict(phases),
-        list(control.values()),
+        # earliest first, then by IRI: the store's row order is no order (and differs
+        # between SPARQL engines), and the first period that fits gives jurisdiction
+        sorted(control.values(), key=lambda c: (c.start or dt.date.min, c.iri)),
         attribution,
         dict(organ_of),
         dict(ancestors),

@@ -26,8 +26,11 @@ Safety, in order of enforcement:
   (header ``X-Minelaw-Truncated: true``);
 - **restricted graphs** (files under ``restricted/``) are outside the dataset of every
   query unless the server runs with ``--include-restricted --token-file FILE`` *and*
-  the request carries ``Authorization: Bearer <token>``.  The dataset is fixed by the
-  server, so ``FROM``/``FROM NAMED``/``GRAPH <iri>`` cannot reach a hidden graph.
+  the request carries ``Authorization: Bearer <token>``.  ``FROM``/``FROM NAMED`` (SPARQL 1.1
+  Query 13.2) and the protocol's ``default-graph-uri``/``named-graph-uri`` (Protocol 2.1.4,
+  replacing the query's) define the dataset, without the hidden graphs: naming one gives
+  an empty graph, not an error that would confirm it exists.
+- **service description**: ``GET /sparql`` without a query (:mod:`.service`).
 
 The web pages (YASGUI, findings, briefs, validation) are in :mod:`minelaw.sparql.webui`.
 """
@@ -101,6 +104,7 @@ class ServerConfig:
     ui: Any = None  # minelaw.sparql.webui.WebUI
     loop: asyncio.AbstractEventLoop | None = None
     sandbox: dict[str, str] = field(default_factory=dict)
+    sd_examples: list[tuple[str, str, str, str]] | None = None  # the saved queries, once read
 
 
 # --- requests ----------------------------------------------------------------------------------
@@ -162,12 +166,8 @@ async def sparql_answer(config: ServerConfig, request: Request) -> Answer:
             return _text(415, "send application/sparql-query or a form with query=")
     if "update" in params:
         return _text(403, _READ_ONLY)
-    if "default-graph-uri" in params or "named-graph-uri" in params:
-        return _text(
-            400,
-            "default-graph-uri/named-graph-uri are not supported: the dataset is "
-            "the union of all public graphs; use GRAPH <iri> { ... } in the query",
-        )
+    if request.method in ("GET", "HEAD") and "query" not in params:
+        return service_description(config, request)
     queries = params.get("query") or []
     if len(queries) != 1 or not queries[0].strip():
         return _text(400, "give exactly one SPARQL query (query=...); UI at /")
@@ -191,10 +191,33 @@ async def sparql_answer(config: ServerConfig, request: Request) -> Answer:
     return await _run(
         config,
         lanes,
-        {"sparql": sparql, "authorised": authorised, "accept": accept},
+        {
+            "sparql": sparql,
+            "authorised": authorised,
+            "accept": accept,
+            # the protocol's dataset (SPARQL 1.1 Protocol 2.1.4): it replaces the query's
+            "default_graph_uri": params.get("default-graph-uri", []),
+            "named_graph_uri": params.get("named-graph-uri", []),
+        },
         timeout=limits.timeout,
         budget={"light": limits.light_budget},
     )
+
+
+def service_description(config: ServerConfig, request: Request) -> Answer:
+    """SPARQL 1.1 Service Description of this endpoint (:mod:`.service`): its public graphs
+    and the saved queries as examples."""
+    from . import service
+    from .query import saved_queries
+
+    if config.sd_examples is None:
+        config.sd_examples = [
+            (q.name, q.title, q.description, q.text) for q in saved_queries().values()
+        ]
+    hidden = config.store.hidden_graphs
+    graphs = [g for g in config.store.graphs() if g not in hidden]
+    endpoint = str(request.url.replace(query="", fragment=""))
+    return service.answer(endpoint, graphs, config.sd_examples, request.headers.get("accept"))
 
 
 async def _run(

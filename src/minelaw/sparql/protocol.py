@@ -6,7 +6,9 @@ operation) and the result formats it negotiates: *SPARQL 1.1 Query Results JSON*
 and DESCRIBE.  :func:`query_worker_main` is the loop of one query worker: it denies
 itself the network and caps its memory (:mod:`minelaw.sparql.sandbox`), opens the cached
 store read-only, and answers each request after the checks of :mod:`minelaw.sparql.safety`
-(nesting depth; SERVICE decided on the parsed query).
+(nesting depth; SERVICE decided on the parsed query), on the request's dataset
+(:func:`dataset_of`: the protocol's ``default-graph-uri``/``named-graph-uri``, else the
+query's ``FROM``/``FROM NAMED``, never a hidden graph).
 
 ``text/csv`` here is the W3C SPARQL CSV format, unchanged, for machine clients; the
 spreadsheet-safe CSV of ``minelaw query --format csv`` and the web UI's download is
@@ -17,12 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
 
-from ..errors import QueryRefused
+from ..errors import QueryError, QueryRefused
 from ..namespaces import PREFIXES
+from ..store.dataset import protocol_dataset, query_dataset
 from ..store.oxigraph import syntax_message
 from .http import Answer, _text
 from .safety import check_depth, refuse_service
@@ -179,6 +183,25 @@ def answer_query(
     return run_query(store, dataset, sparql, accept, max_rows)
 
 
+def dataset_of(
+    meta: dict[str, Any], hidden: Iterable[str], default: dict[str, Any]
+) -> dict[str, Any]:
+    """The dataset of one request, as pyoxigraph's keyword arguments: the protocol's
+    ``default-graph-uri``/``named-graph-uri`` (Protocol 2.1.4), else the query's ``FROM``/
+    ``FROM NAMED`` (Query 13.2), else ``default`` (the union of the visible graphs); the
+    ``hidden`` graphs are never part of it, whatever the request names."""
+    named = protocol_dataset(meta.get("default_graph_uri", []), meta.get("named_graph_uri", []))
+    if named is None:
+        named = query_dataset(meta["sparql"], _PREFIX_MAP)
+    if named is None:
+        return default
+    named = named.restrict(hidden)
+    return {
+        "default_graph": [ox.NamedNode(g) for g in named.default],
+        "named_graphs": [ox.NamedNode(g) for g in named.named],
+    }
+
+
 def query_worker_main() -> None:
     """Entry point of a query worker (``python -c``; configuration as JSON in argv[1]).
 
@@ -205,7 +228,16 @@ def query_worker_main() -> None:
     everything: dict[str, Any] = {"use_default_graph_as_union": True}
 
     def handle(meta: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
-        dataset = everything if meta["authorised"] and conf["restricted"] else public
+        full = meta["authorised"] and conf["restricted"]
+        try:
+            dataset = dataset_of(
+                meta, conf["hidden"] if not full else (), everything if full else public
+            )
+        except QueryError as exc:
+            # rdflib could not read the FROM clause: the engine's syntax error if it has one
+            ans = run_query(store, everything, meta["sparql"], meta["accept"], 0)
+            ans = ans if ans.status == 400 else _text(400, str(exc))
+            return {"status": ans.status, "content_type": ans.content_type}, ans.body
         ans = answer_query(
             store,
             dataset,
@@ -221,4 +253,11 @@ def query_worker_main() -> None:
     serve_requests(handle, {"network": network, "memory": memory})
 
 
-__all__ = ["answer_query", "choose", "parse_accept", "query_worker_main", "run_query"]
+__all__ = [
+    "answer_query",
+    "choose",
+    "dataset_of",
+    "parse_accept",
+    "query_worker_main",
+    "run_query",
+]
