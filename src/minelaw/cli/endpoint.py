@@ -109,9 +109,10 @@ def serve(
     RDF/XML for CONSTRUCT/DESCRIBE.  Updates are refused (403), and so is SERVICE
     (400) unless --allow-service; query workers cannot open network connections.
     The web UI at / is a SPARQL editor with the saved queries; /findings lists
-    candidate breaches; /validate checks an entry file (in a worker, against the
-    public graphs unless the request carries the token).  Limits and the threat
-    model: docs/security.md.
+    candidate breaches; /validate checks one or several entry files together (in a
+    worker, against the public graphs unless the request carries the token); GET
+    /sparql without a query is the SPARQL 1.1 Service Description (Turtle, or HTML
+    for a browser).  Limits and the threat model: docs/security.md.
     Restricted graphs are served only with --include-restricted --token-file and a
     request header "Authorization: Bearer <token>".
 
