@@ -253,7 +253,8 @@ def test_norm_scope_and_doubts_are_in_the_brief(tmp_path: Path) -> None:
     b = brief_context(found["CIHL-R11--QQA--place-qq-south"], store, ctx, **FIXED)
     assert b["norm"]["scope_notes"] == [note]
     md = str(render_context(b, "md"))
-    assert f"*Scope and doubts recorded for this norm:* {note}" in md.replace("\\", "")
+    # its own paragraph, after the norm's definition
+    assert f"\n\n*Scope and doubts recorded for this norm:* {note}\n" in md.replace("\\", "")
     html = str(render_context(b, "html"))
     assert "Scope and doubts recorded for this norm:</em>" in html
     assert "para 1877" in html and "&#34;against the adversary&#34;" in html
