@@ -468,3 +468,13 @@ def test_bundled_kb_briefs_figures_in_a_browser(browser_page: Any, store) -> Non
             _assert_clear_of_markers(svg, groups, gaps=True)
             # claims are labelled by their summary, not by their identifier
             assert not re.search(r"\]</tspan> claim-", svg)
+
+
+def test_vendored_base_map_names_no_state() -> None:
+    """The vendored borders carry geometry only: no country's name or code (neutrality)."""
+    raw = json.loads(
+        (Path(basemap.__file__).parent / "data" / "world-atlas" / "countries-50m.json").read_text()
+    )
+    geoms = raw["objects"]["countries"]["geometries"]
+    assert geoms and all(set(g) <= {"type", "arcs"} for g in geoms)
+    assert all(c.name == "" for c in basemap.countries())

@@ -5,7 +5,9 @@ quantized positions with a ``transform``, delta-encoded arcs, rings stitched fro
 ``~i`` for arc ``i`` reversed; rings that cross the antimeridian, spherical in the file, are
 unwrapped for the plane) for the vendored ``data/world-atlas/countries-50m.json``
 (Natural Earth 1:50m Admin 0 boundaries, public domain, via the world-atlas 2.0.2 npm
-package; see the LICENSE file beside it); OGC Simple Features WKT polygons
+package; see the LICENSE file beside it; the countries' names and numeric codes are removed
+from the vendored copy -- the map draws borders only, and minelaw's code names no state);
+OGC Simple Features WKT polygons
 (``POLYGON``/``MULTIPOLYGON``, OGC 06-103r4 section 7, as GeoSPARQL 1.1 ``wktLiteral``
 with an optional CRS IRI first); Sutherland-Hodgman clipping of rings to the map's
 rectangle; and the even-odd point-in-polygon test.  Pure Python, no GIS library.

@@ -312,7 +312,7 @@ def _patch_citeproc() -> None:
     add_to_repressed_list._minelaw = True  # type: ignore[attr-defined]
     model.Substitute.add_to_repressed_list = add_to_repressed_list
     # title case leaves "v" of a case name in a title in lower case, as citeproc-js does
-    # (CSL 1.0.2's list of stop words lacks it; "Georgia V. Russia" is no OSCOLA)
+    # (CSL 1.0.2's list of stop words lacks it; "Qa V. Qb" is no OSCOLA)
     model.TextCased._stop_words = [*model.TextCased._stop_words, "v", "v.", "vs", "vs."]
 
 

@@ -204,7 +204,8 @@ class Evaluator:
         controls or occupies territory through the other (``ml:through``), or the conduct of
         one is attributed to the other (``ml:AttributionBasis``). The record has no other
         notion of sides; the classification of a conflict between a state and a non-state
-        party fighting alongside another state ("mixed" conflicts, Nicaragua (1986) para 219)
+        party fighting alongside another state ("mixed" conflicts, Military and Paramilitary
+        Activities (1986) para 219)
         is not decided here (docs/legal-model.md 1.3).
         """
         if conflict is None:

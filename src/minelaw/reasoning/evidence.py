@@ -16,7 +16,8 @@ Implements ``docs/legal-model.md`` section 3 (issue 15):
   (``ml:affiliatedWith``) -- never because of an outlet's country.
 - **Against the duty-bearer**, a testimony is *independent*, an *admission* (its origin is
   interested for the duty-bearer: a statement against its own interest, weighty -- ICJ
-  Nicaragua (1986) para 64; Armed Activities (2005) para 61; ECtHR Chiragov [GC] paras 177-179
+  Military and Paramilitary Activities (1986) para 64; Armed Activities (2005) para 61; ECtHR
+  Chiragov [GC] paras 177-179
   on official statements), or *interested* (its origin speaks for another party: it never
   counts as an independent source, however often repeated).
 - **For the duty-bearer** (counter-evidence), a testimony is independent, an *admission* by an

@@ -11,7 +11,7 @@ been equated" with the test for a state's responsibility for an internationally 
   not over active hostilities there (inter-State case App no 38263/08 (II) [GC] paras 125-144);
 - :func:`attribution`: conduct of organs is the state's own, for and against it (ARSIWA art 4);
   conduct of others only on a recorded basis (ARSIWA arts 4 (complete dependence), 8, 11; ICJ
-  Bosnia Genocide (2007) paras 392-400), never inferred from control of territory;
+  Genocide Convention (2007) paras 392-400), never inferred from control of territory;
 - :func:`occupation`: territory actually placed under the authority of the hostile army (Hague
   Regulations art 42), recorded as a control period of kind belligerent occupation.
 

@@ -41,7 +41,7 @@ AUTH = {
     "reciprocity": "Geneva Conventions common art 2(3); AP I art 96(2); CCW art 7(1)-(2)",
     "nexus": "ICTY, Tadić (Appeals Chamber, jurisdiction, 1995) para 70; AP I art 3(b)",
     "organ": "ARSIWA art 4",
-    "art8": "ARSIWA art 8; ICJ, Bosnia Genocide (2007) paras 392-400",
+    "art8": "ARSIWA art 8; ICJ, Genocide Convention (2007) paras 392-400",
     "own-territory": "Ilaşcu and Others [GC] App no 48787/99 paras 311-312; "
     "Sargsyan [GC] App no 40167/06 paras 139-151",
     "effective-control": "Loizidou (preliminary objections) App no 15318/89 para 62; "
