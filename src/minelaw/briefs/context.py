@@ -301,9 +301,14 @@ def applicability(store: Any, f: Finding) -> dict[str, Any]:
     control = select(
         store,
         f"""SELECT DISTINCT ?cp ?who ?whotype ?kind ?through ?throughtype ?start ?end ?endKnown
-                   ?basis ?note WHERE {{
+                   ?basis ?note ?part WHERE {{
               ?cp a ml:ControlPeriod ; ml:controller ?who ; ml:territory ?t .
+              # over the territory, a place containing it, a part of it, or an area that
+              # contains a part of it (a district split by a line of contact)
               {{ <{c.territory}> ml:partOf* ?t }} UNION {{ ?t ml:partOf+ <{c.territory}> }}
+              UNION {{ ?part ml:partOf+ <{c.territory}> ; ml:partOf+ ?t .
+                       FILTER NOT EXISTS {{ <{c.territory}> ml:partOf* ?t }}
+                       FILTER NOT EXISTS {{ ?t ml:partOf+ <{c.territory}> }} }}
               OPTIONAL {{ ?who a ?whotype FILTER(?whotype IN (ml:State, ml:DeFactoAuthority)) }}
               OPTIONAL {{ ?cp ml:controlKind ?kind }} OPTIONAL {{ ?cp ml:start ?start }}
               OPTIONAL {{ ?cp ml:end ?end }} OPTIONAL {{ ?cp ml:endKnown ?endKnown }}
@@ -317,7 +322,7 @@ def applicability(store: Any, f: Finding) -> dict[str, Any]:
         store,
         {r["conf"] for r in conflicts}
         | {r[k] for r in conflicts for k in ("type",) if k in r}
-        | {r[k] for r in control for k in ("who", "kind", "through") if k in r},
+        | {r[k] for r in control for k in ("who", "kind", "through", "part") if k in r},
     )
     out_conf: dict[str, dict[str, Any]] = {}
     for r in conflicts:
@@ -341,6 +346,12 @@ def applicability(store: Any, f: Finding) -> dict[str, Any]:
         covers = (not date) or (
             r.get("start", "") <= date and (not r.get("end") or date <= r["end"])
         )
+        if r.get("part") and r["cp"] in periods:
+            parts = periods[r["cp"]]["parts"]
+            label = lab.get(r["part"], local(r["part"]))
+            if label not in parts:
+                parts.append(label)
+            continue
         periods.setdefault(
             r["cp"],
             {
@@ -357,6 +368,8 @@ def applicability(store: Any, f: Finding) -> dict[str, Any]:
                 "basis": cite_or_id(store, r["basis"]) if r.get("basis") else "",
                 "note": r.get("note", ""),
                 "is_duty_bearer": r["who"] == c.duty_bearer,
+                # set when the period's area only overlaps the territory: the parts it covers
+                "parts": [lab.get(r["part"], local(r["part"]))] if r.get("part") else [],
             },
         )
     return {

@@ -78,6 +78,9 @@ class Applicability:
     triggers: list[str] = field(default_factory=list)
     excluded: list[Exclusion] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # items (incidents) at places outside the duty-bearer's jurisdiction on their own date, with
+    # the reason: not evidence of any element of a duty owed to those within its jurisdiction
+    outside_jurisdiction: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -395,6 +398,13 @@ class Evaluator:
         )
         return Interval(end, end, "day"), note
 
+    def jurisdiction_when(self, t: Trigger) -> Interval | None:
+        """The date on which jurisdiction over a row's place is tested (as :meth:`row` does),
+        or None when the norm does not turn on jurisdiction."""
+        if self.kind == "deadline":
+            return Interval.of(t.found or t.date, "day")
+        return t.when if self.kind == "incident" else None
+
     def row(self, t: Trigger, today: dt.date) -> RowResult:
         """Applicability of one trigger row; raises NotApplicable with the reason when it fails."""
         kind = self.kind
@@ -480,7 +490,17 @@ def evaluate(
     ev = Evaluator(law, norm, relevant_date_kind)
     ok: dict[tuple[str, str, str], list[RowResult]] = defaultdict(list)
     excluded: dict[tuple[str, str, str], list[Exclusion]] = defaultdict(list)
+    outside: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
     for t in triggers:
+        # jurisdiction on the row's own date, whatever else decides the row: an incident at a
+        # place another actor controlled that day is no evidence of the duty (ECHR art 1; Ilascu
+        # [GC] paras 311-312; docs/legal-model.md 2.1)
+        jwhen = ev.jurisdiction_when(t)
+        if jwhen is not None and t.item:
+            try:
+                questions.jurisdiction(law, t, jwhen)
+            except NotApplicable as e:
+                outside[t.key][t.item] = str(e)
         try:
             result = ev.row(t, today)
         except NotApplicable as e:
@@ -510,6 +530,7 @@ def evaluate(
             occupation=first.occupation,
             triggers=sorted({r.trigger.item for r in rows if r.trigger.item}),
             excluded=excluded.get(key, []),
+            outside_jurisdiction=dict(outside.get(key, {})),
         )
     dropped = [x for k, xs in excluded.items() if k not in out for x in xs]
     return out, dropped

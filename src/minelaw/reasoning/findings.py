@@ -351,6 +351,13 @@ def analyse(
             own = set(app.triggers)
             proof = [i for i in proof if i in own]
         indications = [i for i in ind_all if in_window(i, er)]
+        # incidents at places outside the duty-bearer's jurisdiction on their own date support no
+        # element about the people within its jurisdiction or what it did there (ECHR art 1;
+        # ml:withinJurisdictionOnly): context, not evidence
+        outside = app.outside_jurisdiction if app is not None and er.within_jurisdiction else {}
+        moved = sorted(i for i in set(proof) | set(indications) if i in outside)
+        proof = [i for i in proof if i not in outside]
+        indications = [i for i in indications if i not in outside]
         support = sorted(set(proof) | set(indications))
         context = [i for i in proof_all + ind_all if i not in support]
         counter_items = {i for i in found["refute"] if usable(i) and in_window(i, er, True)}
@@ -405,6 +412,13 @@ def analyse(
                 why = (
                     "only the duty-bearer's own denial, which is interested: no evidence either way"
                 )
+        if moved:
+            n = len(moved)
+            why += (
+                f"; {n} incidents at places outside its jurisdiction on their dates not counted"
+                if n > 1
+                else "; 1 incident at a place outside its jurisdiction on its date not counted"
+            ) + " (conduct not relied on)"
         label, order, role = ctx.element_meta.get(er.element, (local(er.element), 0, "condition"))
         if state == "not_met" and role != "requirement":
             return None  # a condition of the breach is shown not to hold

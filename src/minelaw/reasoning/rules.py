@@ -65,6 +65,8 @@ class ElementRule:
     indication_max: str = "reasonable_grounds"
     indication_note: str = ""
     from_triggers: bool = False  # only the finding's own trigger items support it
+    # only items within the duty-bearer's jurisdiction on their own date support it
+    within_jurisdiction: bool = False
 
 
 @dataclass
@@ -156,6 +158,7 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                 ind_max = g.value(er, MLNS.indicationMax)
                 ind_note = g.value(er, MLNS.indicationNote)
                 from_triggers = g.value(er, MLNS.supportFromTriggers)
+                within = g.value(er, MLNS.withinJurisdictionOnly)
                 elements.append(
                     ElementRule(
                         str(el),
@@ -175,6 +178,7 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                         else "reasonable_grounds",
                         str(ind_note) if ind_note is not None else "",
                         from_triggers is not None and str(from_triggers).lower() in ("true", "1"),
+                        within is not None and str(within).lower() in ("true", "1"),
                     )
                 )
             elements.sort(key=lambda e: e.element)
