@@ -235,3 +235,23 @@ def test_a_non_state_party_is_never_said_to_lack_a_treaty_in_force(run_cli) -> N
                 assert "not in force" not in reason, (f["id"], reason)
                 seen.add("authority")
     assert seen == {"state", "authority"}
+
+
+def test_an_upper_bound_does_not_start_the_period(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A laying dated only by the claim (no later than its date): the finding's relevant date is
+    that bound with precision "not-after", and neither the JSON period nor the findings graph
+    gives it as the first day (docs/legal-model.md 1.5; DESIGN: "never the date a claim was
+    made")."""
+    kb = scenario(tmp_path, ["CIHL-R83-004"])
+    (f,) = [f for f in findings_json(run_cli, kb)["findings"] if f["norm"]["id"] == "CIHL-R83"]
+    assert f["relevant_date"]["date"] == "2020-01-15"
+    assert f["relevant_date"]["precision"] == "not-after"
+    assert f["period"]["start"] is None
+    out = run_cli("findings", "--format", "ttl", kb=kb)
+    assert out.exit_code == 0, out.output
+    g = rdflib.Graph().parse(data=out.output, format="turtle")
+    ml = rdflib.Namespace("https://w3id.org/minelaw/ontology#")
+    (node,) = [n for n in g.subjects(rdflib.RDF.type, ml.Finding) if "CIHL-R83" in str(n)]
+    assert g.value(node, ml.start) is None
+    assert str(g.value(node, ml.relevantDate)) == "2020-01-15"
+    assert str(g.value(node, ml.relevantDatePrecision)) == "not-after"

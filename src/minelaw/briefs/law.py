@@ -58,6 +58,9 @@ def relevant_date(f: Finding) -> dict[str, str]:
 def period(f: Finding) -> str:
     app = f.candidate.applicability
     start = relevant_date(f)["text"]
+    if app is None or app.precision in ("not-after", "unknown") or not app.relevant_date:
+        # an upper bound is not the first day: the conduct may have begun on any earlier day
+        start = f"an unknown date ({start})" if app and app.relevant_date else "an unknown date"
     if app is None or not app.period_end:
         return f"from {start}, continuing (no end recorded); dates inclusive"
     return f"from {start} to {_date(app.period_end)} inclusive"

@@ -113,7 +113,9 @@ class Finding:
             "legal_basis": self.basis,
             "duty_bearer": {"id": local(c.duty_bearer), "label": lab.get(c.duty_bearer, "")},
             "territory": {"id": local(c.territory), "label": lab.get(c.territory, "")},
-            "period": {"start": c.date or None, "end": app.get("period_end")},
+            # a date known only as an upper bound (a claim's date) does not start the period
+            # (docs/legal-model.md 1.5): its start is then unknown
+            "period": {"start": c.date if _starts(c) else None, "end": app.get("period_end")},
             "relevant_date": app.get("relevant_date", {"date": c.date or None}),
             "applicability": {
                 k: app.get(k)
@@ -293,6 +295,12 @@ def _element_meta(store: SparqlStore, rules: Sequence[Rule]) -> dict[str, tuple[
     return out
 
 
+def _starts(c: Candidate) -> bool:
+    """Whether the candidate's relevant date is a first day (not only an upper bound)."""
+    app = c.applicability
+    return bool(c.date) and (app is None or app.precision not in ("not-after", "unknown"))
+
+
 def analyse(
     ctx: Context,
     cand: Candidate,
@@ -322,7 +330,9 @@ def analyse(
             return True
         if end and d > end:
             return False
-        return counter or er.window != "period" or not cand.date or d >= cand.date
+        # a relevant date known only as an upper bound sets no lower limit: the conduct, and
+        # so the period, may have begun on any earlier day (docs/legal-model.md 1.5)
+        return counter or er.window != "period" or not _starts(cand) or d >= cand.date
 
     def weigh(items: Sequence[str], against: bool = True) -> list[Testimony]:
         return testimonies(

@@ -54,7 +54,8 @@ def triples(findings: Sequence[Finding]) -> list[ox.Triple]:
         add(node, _p("territory"), _n(c.territory))
         app = c.applicability
         if c.date:
-            add(node, _p("start"), _lit(c.date, "date"))
+            if app is None or app.precision not in ("not-after", "unknown"):
+                add(node, _p("start"), _lit(c.date, "date"))  # an upper bound starts nothing
             add(node, _p("relevantDate"), _lit(c.date, "date"))
         if app is not None:
             add(node, _p("relevantDatePrecision"), _lit(app.precision))
