@@ -255,3 +255,27 @@ def test_an_upper_bound_does_not_start_the_period(run_cli, tmp_path: Path) -> No
     assert g.value(node, ml.start) is None
     assert str(g.value(node, ml.relevantDate)) == "2020-01-15"
     assert str(g.value(node, ml.relevantDatePrecision)) == "not-after"
+
+
+def test_why_not_lists_records_set_aside_behind_a_standing_candidate(
+    run_cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """`--why-not` lists every record applicability set aside, also those of a candidate that
+    stands on its other records (an incident at a place another actor controlled that day, in a
+    district where the state's jurisdiction holds elsewhere), marked as such."""
+    kb = scenario(tmp_path, ["ECHR-1950-art2-130"])
+    out = run_cli("findings", "--format", "json", "--why-not", kb=kb)
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert any(f["id"] == "ECHR-1950-art2--QQB--place-qq-south" for f in doc["findings"])
+    rows = [
+        r
+        for r in doc["set_aside"]
+        if r["item"] == "ev-incident-hilltop" and r["duty_bearer"] == "QQB"
+    ]
+    assert rows and all(r["candidate_stands"] for r in rows), doc["set_aside"]
+    assert any("presumption of jurisdiction is rebutted" in r["reason"] for r in rows)
+    table = run_cli("findings", "--why-not", kb=kb)
+    assert table.exit_code == 0, table.output
+    line = next(x for x in table.output.splitlines() if "rebutted" in x and "ECHR-1950-art2," in x)
+    assert "[the candidate stands on its other records]" in line

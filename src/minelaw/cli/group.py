@@ -244,6 +244,9 @@ def findings(
         if sensitivity:
             d["sensitivity"] = sens(ctx, f, exclude_sources, exclude_claims)
         docs.append(d)
+    # every record set aside: those of norm, duty-bearer and territory with no candidate, and
+    # those of a candidate that stands on its other records (conduct not relied on)
+    kept = [(x, True) for c in ctx.candidates if c.applicability for x in c.applicability.excluded]
     set_aside = [
         {
             "norm": local_id(x.trigger.norm),
@@ -251,8 +254,9 @@ def findings(
             "territory": local_id(x.trigger.territory),
             "item": local_id(x.trigger.item),
             "reason": x.reason,
+            "candidate_stands": stands,
         }
-        for x in ctx.exclusions
+        for x, stands in [*((x, False) for x in ctx.exclusions), *kept]
     ]
     if fmt == "json":
         from ..store.oxigraph import kb_version
@@ -452,7 +456,7 @@ def local_id(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
-def render_set_aside(rows: list[dict[str, str]], full: bool) -> str:
+def render_set_aside(rows: list[dict[str, Any]], full: bool) -> str:
     """The trigger rows applicability set aside, grouped by reason (what is missing for the
     rules to apply)."""
     if not rows:
@@ -465,14 +469,23 @@ def render_set_aside(rows: list[dict[str, str]], full: bool) -> str:
             "knowledge base holds."
         )
     lines = [f"\n{len(rows)} record(s) a rule selected were set aside by applicability:"]
-    seen: dict[tuple[str, str, str, str], int] = {}
+    seen: dict[tuple[str, str, str, str, bool], int] = {}
     for r in rows:
-        key = (r["norm"], r["duty_bearer"], r["territory"], r["reason"])
+        key = (
+            r["norm"],
+            r["duty_bearer"],
+            r["territory"],
+            r["reason"],
+            bool(r["candidate_stands"]),
+        )
         seen[key] = seen.get(key, 0) + 1
-    shown = list(seen.items()) if full else list(seen.items())[:10]
-    for (norm, bearer, territory, reason), n in shown:
+    # with no finding, the records that decided nothing come first
+    order = sorted(seen.items(), key=lambda kv: kv[0][4])
+    shown = order if full else order[:10]
+    for (norm, bearer, territory, reason, stands), n in shown:
         times = f" ({n} records)" if n > 1 else ""
-        lines.append(f"- {norm}, {bearer}, {territory}{times}: {reason}")
+        also = " [the candidate stands on its other records]" if stands else ""
+        lines.append(f"- {norm}, {bearer}, {territory}{times}{also}: {reason}")
     if len(seen) > len(shown):
         lines.append(f"... {len(seen) - len(shown)} more: run `minelaw findings --why-not`")
     return "\n".join(lines)
