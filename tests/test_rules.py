@@ -15,6 +15,9 @@ expectation gives the duty-bearer, territory and standard, and may pin more of t
   window (``mlt:context ()`` asserts there is none); each ``mlt:reason`` is a text the element's
   reason must contain (why it reaches no higher standard: what a researcher reads).
 
+``mlt:episode`` names the episode of a finding whose conduct was split by phase of active
+hostilities (``applicability.episode``: a phase's identifier, or ``no-phase``); none means the
+finding was not split.
 ``mlt:excluded [ mlt:dutyBearer ; mlt:reason "..." ]`` asserts that a trigger row was dropped
 by applicability with a reason containing the text (what a researcher reads).
 ``mlt:withoutSource [ mlt:source ; mlt:standard | mlt:drops true ]`` asserts what a what-if
@@ -80,7 +83,11 @@ def expectations(case: Path) -> dict[str, Any]:
     for e in g.objects(c, MLT.expect):
         exp.append(
             {
-                "key": (str(g.value(e, MLT.dutyBearer)), str(g.value(e, MLT.territory))),
+                "key": (
+                    str(g.value(e, MLT.dutyBearer)),
+                    str(g.value(e, MLT.territory)),
+                    _s(g, e, MLT.episode) or "",
+                ),
                 "standard": str(g.value(e, MLT.standard)),
                 "basis": _s(g, e, MLT.basis),
                 "relevant_date": _s(g, e, MLT.relevantDate),
@@ -143,7 +150,7 @@ def test_rule_case(case: Path, tmp_path: Path, kb_tools: Any) -> None:
     ctx = collect(store)
     assert any(r.norm == norm for r in ctx.rules), f"no compliance shape operationalises {norm}"
     findings = {
-        (f.candidate.duty_bearer, f.candidate.territory): f
+        (f.candidate.duty_bearer, f.candidate.territory, f.candidate.episode): f
         for f in compute(store, ctx=ctx)
         if f.candidate.norm == norm
     }
@@ -188,7 +195,7 @@ def test_rule_case(case: Path, tmp_path: Path, kb_tools: Any) -> None:
     for w in exp["without"]:
         (key,) = [e["key"] for e in exp["expect"]]
         after = {
-            (f.candidate.duty_bearer, f.candidate.territory): f.standard
+            (f.candidate.duty_bearer, f.candidate.territory, f.candidate.episode): f.standard
             for f in compute(store, ctx=ctx, exclude_sources=[w["source"]])
             if f.candidate.norm == norm
         }

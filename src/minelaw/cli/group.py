@@ -246,7 +246,15 @@ def findings(
         docs.append(d)
     # every record set aside: those of norm, duty-bearer and territory with no candidate, and
     # those of a candidate that stands on its other records (conduct not relied on)
-    kept = [(x, True) for c in ctx.candidates if c.applicability for x in c.applicability.excluded]
+    # (the episodes of one territory share the records set aside there: each listed once)
+    kept = list(
+        {
+            id(x): (x, True)
+            for c in ctx.candidates
+            if c.applicability
+            for x in c.applicability.excluded
+        }.values()
+    )
     set_aside = [
         {
             "norm": local_id(x.trigger.norm),

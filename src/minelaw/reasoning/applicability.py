@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import jurisdiction as questions
+from .episodes import episode_note, episodes
 from .lawdata import (
     AUTH,
     OCCUPATION,
@@ -484,8 +485,10 @@ def evaluate(
     relevant_date_kind: str,
     triggers: Iterable[Trigger],
     today: dt.date | None = None,
-) -> tuple[dict[tuple[str, str, str], Applicability], list[Exclusion]]:
-    """Applicability of every trigger row of one rule, keyed (norm, duty-bearer, territory)."""
+) -> tuple[dict[tuple[str, str, str, str], Applicability], list[Exclusion]]:
+    """Applicability of every trigger row of one rule, keyed (norm, duty-bearer, territory,
+    episode): the episode is "" unless conduct-dated rows of one key fall in different phases
+    of active hostilities (:func:`episode`; docs/legal-model.md 1.6)."""
     today = today or dt.date.today()
     ev = Evaluator(law, norm, relevant_date_kind)
     ok: dict[tuple[str, str, str], list[RowResult]] = defaultdict(list)
@@ -507,18 +510,29 @@ def evaluate(
             excluded[t.key].append(Exclusion(t, str(e)))
             continue
         ok[t.key].append(result)
-    out: dict[tuple[str, str, str], Applicability] = {}
+    groups: dict[tuple[str, str, str, str], list[RowResult]] = {}
+    split_note: dict[tuple[str, str, str, str], str] = {}
     for key, rows in ok.items():
+        eps = episodes(law, rows) if ev.kind == "conduct" else {"": rows}
+        if len(eps) == 1:
+            groups[(*key, "")] = rows
+        else:
+            for ep, rs in eps.items():
+                groups[(*key, ep)] = rs
+                split_note[(*key, ep)] = episode_note(law, ep, rs[0], len(eps))
+    out: dict[tuple[str, str, str, str], Applicability] = {}
+    for gkey, rows in groups.items():
+        key = gkey[:3]
         rows.sort(key=_rank)
         first = rows[0]
         iv = first.relevant
         date = iv.start or iv.end
         ends = [r.period_end for r in rows]
         period_end = None if any(e is None for e in ends) else max(e for e in ends if e)
-        out[key] = Applicability(
+        out[gkey] = Applicability(
             relevant_date=_iso(date),
             precision=iv.precision,
-            date_note=first.note,
+            date_note="; ".join(x for x in (first.note, split_note.get(gkey, "")) if x),
             period_end=_iso(period_end),
             basis=[b for b in first.basis if b.get("relied_on", True)],
             not_applied=[b for b in first.basis if not b.get("relied_on", True)],
@@ -532,5 +546,5 @@ def evaluate(
             excluded=excluded.get(key, []),
             outside_jurisdiction=dict(outside.get(key, {})),
         )
-    dropped = [x for k, xs in excluded.items() if k not in out for x in xs]
+    dropped = [x for k, xs in excluded.items() if k not in ok for x in xs]
     return out, dropped

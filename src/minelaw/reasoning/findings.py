@@ -194,7 +194,7 @@ class Context:
 
     rules: list[Rule]
     candidates: list[Candidate]
-    element_items: dict[str, dict[tuple[str, str, str], dict[str, set[str]]]]
+    element_items: dict[str, dict[tuple[str, str, str, str], dict[str, set[str]]]]
     items: dict[str, ItemInfo]
     sources: dict[str, SourceInfo]
     thresholds: Thresholds
@@ -347,7 +347,7 @@ def analyse(
 
     for er in rule.elements:
         found = ctx.element_items[rule.norm].get(
-            (cand.duty_bearer, cand.territory, er.element),
+            (*cand.items_key, er.element),
             {"support": set(), "refute": set(), "indicate": set()},
         )
         proof_all = sorted(i for i in found["support"] if usable(i))
@@ -458,6 +458,8 @@ def analyse(
     if standard is None:
         return None
     fid = f"{local(cand.norm)}--{local(cand.duty_bearer)}--{local(cand.territory)}"
+    if cand.episode:
+        fid += f"--{cand.episode}"
     f = Finding(
         fid,
         cand,

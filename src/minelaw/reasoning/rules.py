@@ -96,10 +96,18 @@ class Candidate:
     territory: str
     date: str  # the relevant date (or its upper bound, see applicability.precision)
     applicability: Applicability | None = field(default=None, compare=False, hash=False)
+    # the phase of active hostilities of the conduct, when the conduct of one norm, duty-bearer
+    # and territory falls in several (applicability.episode); "" otherwise
+    episode: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.norm, self.duty_bearer, self.territory)
+
+    @property
+    def items_key(self) -> tuple[str, str, str]:
+        """(duty-bearer, territory, episode): whose element evidence is fetched together."""
+        return (self.duty_bearer, self.territory, self.episode)
 
 
 def obligation_files(folder: Path | None = None) -> list[Path]:
@@ -249,9 +257,9 @@ def applicable(
         mine = [t for t in triggers if t.norm == rule.norm]
         ok, excluded = evaluate(law, rule.norm, rule.relevant_date_kind, mine)
         dropped += excluded
-        for (norm, bearer, territory), app in ok.items():
-            cands.append(Candidate(norm, bearer, territory, app.relevant_date or "", app))
-    return sorted(cands, key=lambda c: c.key), dropped, law
+        for (norm, bearer, territory, ep), app in ok.items():
+            cands.append(Candidate(norm, bearer, territory, app.relevant_date or "", app, ep))
+    return sorted(cands, key=lambda c: (*c.key, c.episode)), dropped, law
 
 
 def run_candidates(store: SparqlStore, rules: Sequence[Rule]) -> list[Candidate]:
@@ -282,7 +290,8 @@ def run_pyshacl(data: rdflib.Graph, rules: Sequence[Rule]) -> set[tuple[str, str
     return found
 
 
-Items = dict[tuple[str, str, str], dict[str, set[str]]]
+# (duty-bearer, territory, episode, element) -> polarity -> items
+Items = dict[tuple[str, str, str, str], dict[str, set[str]]]
 
 
 def _empty() -> dict[str, set[str]]:
@@ -335,7 +344,7 @@ def element_items_all(
             progress(f"element pattern {n + 1}/{len(uses)}", n, len(uses))
         dated = _uses_dates(pattern)
         rows: dict[tuple[str, str, str, str], int] = {}
-        wanted: dict[int, list[tuple[Rule, str, str, str, str]]] = defaultdict(list)
+        wanted: dict[int, list[tuple[Rule, tuple[str, str, str], str, str]]] = defaultdict(list)
         for rule, element, polarity in users:
             for c in cands_by_rule[rule.norm]:
                 end = (c.applicability.period_end if c.applicability else None) or ""
@@ -350,12 +359,12 @@ def element_items_all(
                     )
                 )
                 k = rows.setdefault(key, len(rows))
-                wanted[k].append((rule, c.duty_bearer, c.territory, element, polarity))
+                wanted[k].append((rule, c.items_key, element, polarity))
         for row in _rows_query(store, pattern, rows, dated):
             k = int(term_value(row["_row"]))
             item = term_value(row["item"])
-            for rule, bearer, territory, element, polarity in wanted[k]:
-                out[rule.norm][(bearer, territory, element)][polarity].add(item)
+            for rule, (bearer, territory, ep), element, polarity in wanted[k]:
+                out[rule.norm][(bearer, territory, ep, element)][polarity].add(item)
     return out
 
 
