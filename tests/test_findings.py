@@ -279,3 +279,43 @@ def test_why_not_lists_records_set_aside_behind_a_standing_candidate(
     assert table.exit_code == 0, table.output
     line = next(x for x in table.output.splitlines() if "rebutted" in x and "ECHR-1950-art2," in x)
     assert "[the candidate stands on its other records]" in line
+
+
+LINKED = """
+@prefix ml:  <https://w3id.org/minelaw/ontology#> .
+@prefix mlv: <https://w3id.org/minelaw/vocab/> .
+@prefix mlr: <https://w3id.org/minelaw/id/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+mlr:dfa-qq-south a ml:DeFactoAuthority ; dcterms:identifier "dfa-qq-south" ;
+    skos:prefLabel "Southern Administration"@en ; rdfs:label "Southern Administration"@en .
+mlr:conflict-qq ml:partyToConflict mlr:dfa-qq-south .
+mlr:cp-qqa-through-south a ml:ControlPeriod ; dcterms:identifier "cp-qqa-through-south" ;
+    rdfs:label "QQA controls the north through the Southern Administration"@en ;
+    ml:controller mlr:QQA ; ml:through mlr:dfa-qq-south ; ml:territory mlr:place-qq-north ;
+    ml:controlKind mlv:control-kind-effective-control-area ;
+    ml:start "2019-06-01"^^xsd:date ;
+    ml:verification mlv:verification-verified ; dcterms:source mlr:src-qq-ceasefire-text .
+mlr:claim-qqb-laying ml:actorAsNamed "Qaland's forces" .
+"""
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_claim_against_a_state_linked_to_another_party_says_it_settles_nothing(  # type: ignore[no-untyped-def]
+    run_cli, tmp_path: Path, linked: bool
+) -> None:
+    """A claim that "Qaland's forces" laid mines is read against the state it names; where the
+    record links that state to another party to the conflict (control exercised through a de
+    facto authority), the attribution says the claim does not settle which of them laid the
+    mines (ARSIWA arts 4 and 8; docs/legal-model.md 2.2), and quotes the claimant's words."""
+    kb = scenario(tmp_path, ["CIHL-R83-004"])
+    if linked:
+        (kb / "linked.ttl").write_text(LINKED, encoding="utf-8")
+    (f,) = [f for f in findings_json(run_cli, kb)["findings"] if f["norm"]["id"] == "CIHL-R83"]
+    text = f["applicability"]["attribution"]["text"]
+    assert text.startswith("attributed to Qaland by the claim"), text
+    assert ("the claimant's words for the actor: 'Qaland's forces'" in text) is linked
+    assert ("Southern Administration is also a party to the conflict" in text) is linked
+    assert ("does not settle which of them laid the mines" in text) is linked

@@ -40,12 +40,22 @@ def attribution(law: Law, t: Trigger, when: Interval) -> dict[str, str]:
     # a claim attributes the conduct as the claimant says only when it names the state or one of
     # its organs; a claim against another actor needs a recorded basis like any other conduct
     if t.claim and (not t.agent or t.agent == db or db in law.organ_of.get(t.agent, set())):
-        return {
-            "basis": "alleged",
-            "text": f"attributed to {law.label(db)} by the claim that it laid the mines; "
-            "the attribution is as strong as the claim",
-            "authority": "",
-        }
+        named = law.named_as.get(t.item, "")
+        text = f"attributed to {law.label(db)} by the claim that it laid the mines" + (
+            f" (the claimant's words for the actor: '{named}')" if named else ""
+        )
+        text += "; the attribution is as strong as the claim"
+        linked = linked_parties(law, db)
+        if linked:
+            who = " and ".join(law.label(x) for x in linked)
+            text += (
+                f". {who} is also a party to the conflict and linked to {law.label(db)} in the "
+                "record (one exercised control through the other, or the conduct of one is "
+                "attributed to the other): the claim does not settle which of them laid the "
+                f"mines, and control of territory does not attribute conduct ({AUTH['organ']}; "
+                f"{AUTH['art8']})"
+            )
+        return {"basis": "alleged", "text": text, "authority": ""}
     if not t.agent or t.agent == db:
         return {"basis": "own-conduct", "text": f"the conduct of {law.label(db)}", "authority": ""}
     if db in law.organ_of.get(t.agent, set()):
@@ -70,6 +80,20 @@ def attribution(law: Law, t: Trigger, when: Interval) -> dict[str, str]:
         f"the conduct of {law.label(t.agent)} is not attributed to {law.label(db)}: it is "
         "not its organ and no attribution basis (ARSIWA art 8) is recorded for the date; "
         "control of territory does not attribute conduct"
+    )
+
+
+def linked_parties(law: Law, db: str) -> list[str]:
+    """Other parties to a conflict of ``db`` that the record links to it: control exercised
+    through one by the other, or conduct of one attributed to the other."""
+    linked = {c.other for c in law.control if c.actor == db and c.other}
+    linked |= {c.actor for c in law.control if c.other == db}
+    linked |= {a.other for a in law.attribution if a.actor == db}
+    linked |= {a.actor for a in law.attribution if a.other == db}
+    return sorted(
+        x
+        for x in linked
+        if x and x != db and any(db in ps and x in ps for ps in law.parties.values())
     )
 
 

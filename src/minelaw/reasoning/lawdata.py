@@ -183,6 +183,8 @@ class Law:
     ancestors: dict[str, set[str]]  # place -> itself and every place containing it
     sovereign: dict[str, str]  # place -> the state in whose recognised territory it lies
     labels: dict[str, str]
+    # claim -> the words the claimant used for the actor (ml:actorAsNamed)
+    named_as: dict[str, str] = field(default_factory=dict)
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or iri.rsplit("/", 1)[-1]
@@ -372,6 +374,10 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
             if b not in organ_of[a]:
                 organ_of[a].add(b)
                 todo.extend(direct.get(b, ()))
+    named_as = {
+        r["c"]: r["w"]
+        for r in _rows(store, "SELECT ?c ?w WHERE { ?c ml:actorAsNamed ?w } ORDER BY ?c ?w")
+    }
     ancestors: dict[str, set[str]] = defaultdict(set)
     sovereign: dict[str, str] = {}
     place_vals = " ".join(f"<{p}>" for p in sorted(set(places)) if p)
@@ -418,6 +424,7 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
         dict(ancestors),
         sovereign,
         labels,
+        named_as,
     )
 
 
