@@ -478,3 +478,38 @@ def test_vendored_base_map_names_no_state() -> None:
     geoms = raw["objects"]["countries"]["geometries"]
     assert geoms and all(set(g) <= {"type", "arcs"} for g in geoms)
     assert all(c.name == "" for c in basemap.countries())
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        (45.0, 39.5, 47.0, 40.5),  # a district
+        (44.0, 38.5, 50.0, 42.0),  # a country
+        (-10.0, 35.0, 30.0, 60.0),  # a continent: many rings wholly inside
+        (179.0, 60.0, 179.9, 70.0),  # at the antimeridian
+    ],
+)
+def test_map_borders_skip_rings_outside_the_frame_without_changing_the_map(box) -> None:  # type: ignore[no-untyped-def]
+    """The base map's borders drawn with each ring's bounding box (rings wholly outside the
+    frame skipped, rings wholly inside not clipped) are the borders clipped ring by ring."""
+    from minelaw.briefs import mapdraw
+    from minelaw.briefs.basemap import countries
+
+    w, s, e, n = box
+    ring = [(w, s), (e, s), (e, n), (w, n), (w, s)]
+    place = {
+        "territory": True,
+        "country": False,
+        "rings": [ring],
+        "points": [],
+        "lon": (w + e) / 2,
+        "lat": (s + n) / 2,
+    }
+    frame = mapdraw.MapFrame.fit([place], 640)
+    assert frame is not None
+    fast = [
+        mapdraw._project(frame, c.rings, mapdraw._ring_boxes(i)) for i, c in enumerate(countries())
+    ]
+    slow = [mapdraw._project(frame, c.rings) for c in countries()]
+    assert fast == slow
+    assert any(fast), "the frame shows some border"

@@ -14,8 +14,10 @@ under the map.  Graticule labels are kept inside the figure.
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -357,23 +359,44 @@ def _label(
     )
 
 
-def _project(frame: MapFrame, rings: list[Ring] | tuple[Ring, ...]) -> list[Ring]:
+def _project(
+    frame: MapFrame,
+    rings: list[Ring] | tuple[Ring, ...],
+    boxes: Sequence[BBox] | None = None,
+) -> list[Ring]:
+    """The rings in pixels, clipped to the frame and thinned.  With each ring's bounding box
+    (lon/lat), a ring wholly outside the frame is skipped and one wholly inside is not clipped:
+    the projection is monotone in each coordinate, so the result is the same."""
     x0, y0, x1, y1 = frame.box
     out = []
-    for ring in rings:
-        clipped = clip_ring([frame.px(lon, lat) for lon, lat in ring], (x0, y0, x1, y1))
+    for i, ring in enumerate(rings):
+        inside = False
+        if boxes is not None:
+            w, s, e, n = boxes[i]
+            (bx0, by0), (bx1, by1) = frame.px(w, n), frame.px(e, s)
+            if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
+                continue
+            inside = bx0 >= x0 and bx1 <= x1 and by0 >= y0 and by1 <= y1
+        pts = [frame.px(lon, lat) for lon, lat in ring]
+        clipped = pts if inside else clip_ring(pts, (x0, y0, x1, y1))
         if len(clipped) >= 3:
             out.append(thin(clipped, 0.7))
     return out
 
 
+@functools.cache
+def _ring_boxes(index: int) -> tuple[BBox, ...]:
+    """The bounding box of each ring of the ``index``-th base-map country (computed once)."""
+    return tuple(bbox_of([r]) for r in countries()[index].rings)
+
+
 def _borders(frame: MapFrame) -> list[str]:
     out = []
-    for c in countries():
+    for i, c in enumerate(countries()):
         w, s, e, n = c.bbox
         if e < frame.west or w > frame.east or n < frame.south or s > frame.north:
             continue
-        rings = _project(frame, c.rings)
+        rings = _project(frame, c.rings, _ring_boxes(i))
         if rings:
             out.append(
                 f'<path d="{path_data(rings)}" fill="{LAND}" fill-rule="evenodd" '
