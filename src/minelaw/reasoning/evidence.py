@@ -63,8 +63,9 @@ def _values(iris: Iterable[str]) -> str:
 BATCH = 500
 
 
-def batches(iris: Iterable[str], size: int = BATCH) -> list[set[str]]:
-    """``iris`` in sorted batches of at most ``size``."""
+def batches(iris: Iterable[str], size: int | None = None) -> list[set[str]]:
+    """``iris`` in sorted batches of at most ``size`` (default :data:`BATCH`)."""
+    size = size or BATCH
     ordered = sorted(set(iris))
     return [set(ordered[i : i + size]) for i in range(0, len(ordered), size)]
 
