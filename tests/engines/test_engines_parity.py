@@ -2,12 +2,13 @@
 candidates and saved queries, through ``--endpoint`` on the Oxigraph server, OpenLink
 Virtuoso and Jena ARQ (TDB2), against the embedded store.
 
-The rewrites Virtuoso and Jena needed in ``rules/obligations`` and ``src/minelaw/reasoning``
-(``docs/team-server.md``, "Engine differences") have landed; Jena and the Oxigraph server agree
-everywhere.  Virtuoso does not yet agree on the rules as rewritten for issues 14 and 20: its
-tests are expected failures with the reason (:data:`VIRTUOSO_LAW`) -- not strict ones, since
-whether Virtuoso loses rows depends on the plans of the server instance (the rule candidates
-agreed on two instances tried by hand and not on the test session's).
+The rewrites Virtuoso and Jena needed in ``rules/obligations``, ``queries`` and
+``src/minelaw/reasoning`` (``docs/team-server.md``, "Engine differences") have landed: every
+engine agrees everywhere, so none of these tests is an expected failure.  (Virtuoso's losses
+depended on its query plans, which vary between server instances and runs: the rules and
+queries avoid the constructs it answers wrongly -- property paths with ``*``, ``+`` or ``?``
+next to VALUES blocks, EXISTS inside BIND, FILTER NOT EXISTS reading a VALUES variable --
+rather than relying on one instance agreeing.)
 """
 
 from __future__ import annotations
@@ -26,20 +27,6 @@ from .engines_support import ENGINES, VIRTUOSO_ENV, Engines, embedded, invoke, w
 from .parity import comparable
 
 pytestmark = pytest.mark.engines
-
-
-#: why Virtuoso 7.2.5 still differs (issue 21 stays open on it); docs/team-server.md, engine
-#: differences 35-41, says what was rewritten and what is left
-VIRTUOSO_LAW = (
-    "Virtuoso 7.2.5 loses rows of element-evidence queries that join a VALUES block of several "
-    "candidates with ml:organOf* paths (openlink/virtuoso-opensource#127 and relatives), and "
-    "how many depends on the query plan of the server instance: findings, briefs and the rule "
-    "worlds agree on one instance and not on another; the saved queries added for issue 17 "
-    "(actors, claims-*, forums, norms, place-search, places, sources, states) give other rows "
-    "or an SQ074 error"
-)
-#: not strict: whether Virtuoso agrees depends on its plans, so a pass is possible
-VIRTUOSO = pytest.param("virtuoso", marks=pytest.mark.xfail(strict=False, reason=VIRTUOSO_LAW))
 
 
 def credentials(engine: str) -> Credentials | None:
@@ -81,11 +68,7 @@ def findings_pair(engines: Engines, engine: str, kb: Path) -> tuple[dict[str, An
 # --- findings ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "engine",
-    [
-        "oxigraph",
-        VIRTUOSO,
-        "jena",
-    ],
+    ["oxigraph", "virtuoso", "jena"],
 )
 def test_findings_same_on_the_bundled_kb(engine: str, engines: Engines, bundled_kb: Path) -> None:
     doc_l, doc_r = findings_pair(engines, engine, bundled_kb)
@@ -100,12 +83,7 @@ def _world_params() -> list[Any]:
     out = []
     for engine in ENGINES:
         for world in WORLDS:
-            marks = (
-                [pytest.mark.xfail(strict=False, reason=VIRTUOSO_LAW)]
-                if engine == "virtuoso"
-                else []
-            )
-            out.append(pytest.param(engine, world, marks=marks, id=f"{engine}-{world}"))
+            out.append(pytest.param(engine, world, id=f"{engine}-{world}"))
     return out
 
 
@@ -118,7 +96,7 @@ def test_findings_same_on_the_rule_worlds(
 
 
 # --- compliance-rule candidates --------------------------------------------------------------
-@pytest.mark.parametrize("engine", ["oxigraph", VIRTUOSO, "jena"])
+@pytest.mark.parametrize("engine", ["oxigraph", "virtuoso", "jena"])
 def test_rule_candidates_same(
     engine: str, engines: Engines, bundled_kb: Path, worlds: dict[str, Path]
 ) -> None:
@@ -143,7 +121,7 @@ def test_rule_candidates_same(
 
 
 # --- saved queries ---------------------------------------------------------------------------
-@pytest.mark.parametrize("engine", ["oxigraph", VIRTUOSO, "jena"])
+@pytest.mark.parametrize("engine", ["oxigraph", "virtuoso", "jena"])
 def test_saved_queries_same_rows(engine: str, engines: Engines, bundled_kb: Path) -> None:
     """Every queries/*.rq gives the same rows (the same order where it has an ORDER BY)."""
     from endpoint.test_endpoint_remote import sample_params
@@ -164,11 +142,7 @@ def test_saved_queries_same_rows(engine: str, engines: Engines, bundled_kb: Path
 # --- briefs --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "engine",
-    [
-        "oxigraph",
-        VIRTUOSO,
-        "jena",
-    ],
+    ["oxigraph", "virtuoso", "jena"],
 )
 def test_briefs_byte_identical(
     engine: str, engines: Engines, bundled_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

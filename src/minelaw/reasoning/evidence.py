@@ -7,7 +7,8 @@ Implements ``docs/legal-model.md`` section 3 (issue 15):
   credibility 1-6) speak to whether the statement was made as reported.  The *origin* is the
   person or body that made it: a claim's ``ml:claimant``; a source's ``ml:origin`` when it
   relays another's statement; otherwise the source's publisher, reporting on its own account.
-  A republication (``ml:republicationOf``) carries its original's statement.
+  A republication (``ml:republicationOf``) carries its original's statement.  A source that
+  names several origins (a news report relaying two ministries) carries a statement of each.
 - **Independence is counted by origin**: reports and republications of one statement count
   once, at the grade of the best carrier.
 - **Interest follows the origin, by one rule for every party**: an origin is interested for a
@@ -56,6 +57,19 @@ def _values(iris: Iterable[str]) -> str:
     return " ".join(f"<{i}>" for i in sorted(set(iris)))
 
 
+#: The most IRIs one query's VALUES block names: Virtuoso refuses a query whose SQL translation
+#: exceeds 10,000 lines (the items of 10,000 incidents did; docs/team-server.md, difference 51).
+#: Every store gets the same batches.
+BATCH = 500
+
+
+def batches(iris: Iterable[str], size: int | None = None) -> list[set[str]]:
+    """``iris`` in sorted batches of at most ``size`` (default :data:`BATCH`)."""
+    size = size or BATCH
+    ordered = sorted(set(iris))
+    return [set(ordered[i : i + size]) for i in range(0, len(ordered), size)]
+
+
 def _q(store: SparqlStore, q: str) -> list[dict[str, str]]:
     res = store.query(sparql_prefixes() + q)
     return [{k: term_value(v) for k, v in r.items() if v is not None} for r in res.rows]
@@ -73,7 +87,7 @@ class SourceInfo:
     cred_rank: int
     url: str
     title: str
-    origin: str = ""  # ml:origin: whose statement the source relays
+    origins: tuple[str, ...] = ()  # ml:origin, sorted: whose statements the source relays
     republication_of: str = ""
 
     @property
@@ -119,8 +133,15 @@ def fetch_items(
     store: SparqlStore, items: set[str], disputes: dict[str, set[str]]
 ) -> dict[str, ItemInfo]:
     """What the weighing needs of each item; ``disputes`` is :func:`disputed_by`."""
-    if not items:
-        return {}
+    info: dict[str, ItemInfo] = {}
+    for batch in batches(items):
+        info.update(_fetch_items(store, batch, disputes))
+    return info
+
+
+def _fetch_items(
+    store: SparqlStore, items: set[str], disputes: dict[str, set[str]]
+) -> dict[str, ItemInfo]:
     vals = _values(items)
     info: dict[str, ItemInfo] = {}
     for r in _q(
@@ -136,7 +157,7 @@ def fetch_items(
               OPTIONAL {{ ?item ml:foundBy ?found }}
               OPTIONAL {{ ?item ml:allegedBefore ?before }}
               OPTIONAL {{ ?item ml:claimant ?claimant .
-                         OPTIONAL {{ ?claimant ml:organOf* ?party .
+                         OPTIONAL {{ ?claimant ml:actsFor ?party .
                                     VALUES ?pt {{ ml:State ml:DeFactoAuthority }}
                                     ?party a ?pt }} }}
             }} ORDER BY ?item ?claimant ?party""",
@@ -186,9 +207,15 @@ def fetch_items(
 
 
 def fetch_sources(store: SparqlStore, sources: set[str]) -> dict[str, SourceInfo]:
-    if not sources:
-        return {}
     out: dict[str, SourceInfo] = {}
+    for batch in batches(sources):
+        out.update(_fetch_sources(store, batch))
+    return out
+
+
+def _fetch_sources(store: SparqlStore, sources: set[str]) -> dict[str, SourceInfo]:
+    out: dict[str, SourceInfo] = {}
+    origins: dict[str, set[str]] = defaultdict(set)
     for r in _q(
         store,
         f"""SELECT ?s ?pub ?publ ?rel ?relr ?cred ?credr ?url ?title ?origin ?rep WHERE {{
@@ -203,6 +230,8 @@ def fetch_sources(store: SparqlStore, sources: set[str]) -> dict[str, SourceInfo
               OPTIONAL {{ ?s ml:origin ?origin }}
               OPTIONAL {{ ?s ml:republicationOf ?rep }} }}""",
     ):
+        if r.get("origin"):
+            origins[r["s"]].add(r["origin"])
         if r["s"] in out:
             continue
         out[r["s"]] = SourceInfo(
@@ -215,9 +244,11 @@ def fetch_sources(store: SparqlStore, sources: set[str]) -> dict[str, SourceInfo
             int(r.get("credr", 1)),
             r.get("url", ""),
             r.get("title", ""),
-            r.get("origin", ""),
+            (),
             r.get("rep", ""),
         )
+    for s, found in origins.items():
+        out[s].origins = tuple(sorted(found))
     return out
 
 
@@ -225,16 +256,15 @@ def interests(store: SparqlStore, origins: set[str]) -> dict[str, set[str]]:
     """Origin -> the parties (states, de facto authorities) it speaks for: itself, or those it
     is an organ or official of, is directed or funded by, or (a person) affiliated with a body
     that is -- one rule for every party."""
-    if not origins:
-        return {}
     out: dict[str, set[str]] = defaultdict(set)
-    for r in _q(
-        store,
-        f"""SELECT ?o ?p WHERE {{ VALUES ?o {{ {_values(o for o in origins if o)} }}
-              ?o (ml:organOf|ml:directedBy|ml:fundedBy|ml:affiliatedWith)* ?p .
-              VALUES ?t {{ ml:State ml:DeFactoAuthority }} ?p a ?t }}""",
-    ):
-        out[r["o"]].add(r["p"])
+    for batch in batches(o for o in origins if o):
+        for r in _q(
+            store,
+            f"""SELECT ?o ?p WHERE {{ VALUES ?o {{ {_values(batch)} }}
+                  ?o (ml:organOf|ml:directedBy|ml:fundedBy|ml:affiliatedWith)* ?p .
+                  VALUES ?t {{ ml:State ml:DeFactoAuthority }} ?p a ?t }}""",
+        ):
+            out[r["o"]].add(r["p"])
     return dict(out)
 
 
@@ -279,24 +309,25 @@ class Testimony:
     court: str = ""  # the court, when this is a court's own finding of fact
 
 
-def origin_of(
+def origins_of(
     src: SourceInfo, given: str, sources: dict[str, SourceInfo], claimants: set[str]
-) -> str:
-    """The origin of a statement carried by ``src``: ``given`` (the claimants of a supporting
-    claim), the source's ``ml:origin``, for a claim its claimant (the one that published the
-    source, when a claim has several), else the publisher reporting on its own account."""
+) -> tuple[str, ...]:
+    """The origins of the statements carried by ``src``: ``given`` (the claimants of a
+    supporting claim), the source's ``ml:origin`` (each, when it names several), for a claim
+    its claimant (the one that published the source, when a claim has several), else the
+    publisher reporting on its own account."""
     if given:
-        return given.split(",")[0]
-    if src.origin:
-        return src.origin
+        return (given.split(",")[0],)
+    if src.origins:
+        return src.origins
     if claimants:
-        return src.publisher if src.publisher in claimants else sorted(claimants)[0]
+        return (src.publisher if src.publisher in claimants else sorted(claimants)[0],)
     s = src
     seen = set()
     while s.republication_of and s.republication_of in sources and s.iri not in seen:
         seen.add(s.iri)
         s = sources[s.republication_of]
-    return s.origin or s.publisher or s.iri
+    return s.origins or (s.publisher or s.iri,)
 
 
 def testimonies(
@@ -320,10 +351,10 @@ def testimonies(
             if s in exclude_sources or s not in sources:
                 continue
             src = sources[s]
-            o = origin_of(src, given, sources, it.claimants if it.is_claim else set())
-            by_origin[o].append(src)
-            if it.found_by and not it.is_claim:
-                courts[o] = it.found_by
+            for o in origins_of(src, given, sources, it.claimants if it.is_claim else set()):
+                by_origin[o].append(src)
+                if it.found_by and not it.is_claim:
+                    courts[o] = it.found_by
     out = []
     for o, srcs in by_origin.items():
         srcs = sorted(

@@ -29,12 +29,13 @@ from .evidence import (
     Testimony,
     _q,
     _values,
+    batches,
     disputed_by,
     fetch_items,
     fetch_sources,
     interests,
     local,
-    origin_of,
+    origins_of,
     testimonies,
 )
 from .rules import (
@@ -239,10 +240,11 @@ def collect(
     originals = {s.republication_of for s in sources.values() if s.republication_of}
     sources.update(fetch_sources(store, originals - set(sources)))
     origins = {
-        origin_of(src, given, sources, it.claimants if it.is_claim else set())
+        o
         for it in items.values()
         for given, sid in it.testimony
         if (src := sources.get(sid)) is not None
+        for o in origins_of(src, given, sources, it.claimants if it.is_claim else set())
     }
     labels = _labels(store, cands, items)
     meta = _element_meta(store, rules)
@@ -270,13 +272,14 @@ def _labels(
     if not iris:
         return {}
     out: dict[str, str] = {}
-    for r in _q(
-        store,
-        f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {_values(iris)} }}
-              {{ ?x skos:prefLabel ?l }} UNION {{ ?x rdfs:label ?l }}
-              FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en")) }} ORDER BY ?x ?l""",
-    ):
-        out.setdefault(r["x"], r["l"])
+    for batch in batches(iris):
+        for r in _q(
+            store,
+            f"""SELECT ?x ?l WHERE {{ VALUES ?x {{ {_values(batch)} }}
+                  {{ ?x skos:prefLabel ?l }} UNION {{ ?x rdfs:label ?l }}
+                  FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en")) }} ORDER BY ?x ?l""",
+        ):
+            out.setdefault(r["x"], r["l"])
     return out
 
 

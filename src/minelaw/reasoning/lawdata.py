@@ -385,7 +385,7 @@ def load_law(store: SparqlStore, norms: Iterable[str], places: Iterable[str]) ->
         for r in _rows(
             store,
             f"""SELECT ?p ?a ?st WHERE {{ VALUES ?p {{ {place_vals} }}
-                  ?p ml:partOf* ?a . OPTIONAL {{ ?a ml:locatedIn ?st }} }}""",
+                  ?p ml:within ?a . OPTIONAL {{ ?a ml:locatedIn ?st }} }}""",
         ):
             ancestors[r["p"]].add(r["a"])
             if r.get("st") and r["p"] not in sovereign:

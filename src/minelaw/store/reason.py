@@ -174,7 +174,10 @@ def materialise(store: ox.Store, files: Sequence[InputFile], how: list[str] | No
 def _materialise_exact(
     store: ox.Store, files: Sequence[InputFile], public: Sequence[InputFile]
 ) -> int:
-    """The exact path: every OWL 2 RL rule, by ``reasonable`` (slow at scale)."""
+    """The exact path: every OWL 2 RL rule, by ``reasonable`` (slow at scale), then minelaw's
+    rule beyond RL (``ml:reflexiveOn``, :func:`minelaw.store.owlrl.reflexive_in_store`)."""
+    from .owlrl import count, reflexive_in_store
+
     inferred = _rl_consequences(public)
     extra: set[tuple[str, str, str]] = set()
     if len(public) < len(files):
@@ -185,7 +188,12 @@ def _materialise_exact(
             store.load(
                 data.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph)
             )
-    return len(inferred) + len(extra)
+    reflexive_in_store(store, INFERRED_GRAPH, [f.graph for f in public])
+    if len(public) < len(files):
+        reflexive_in_store(
+            store, INFERRED_RESTRICTED_GRAPH, [f.graph for f in files] + [INFERRED_GRAPH]
+        )
+    return count(store, INFERRED_GRAPH) + count(store, INFERRED_RESTRICTED_GRAPH)
 
 
 @dataclass(frozen=True)
