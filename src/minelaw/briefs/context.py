@@ -305,10 +305,11 @@ def applicability(store: Any, f: Finding) -> dict[str, Any]:
               ?cp a ml:ControlPeriod ; ml:controller ?who ; ml:territory ?t .
               # over the territory, a place containing it, a part of it, or an area that
               # contains a part of it (a district split by a line of contact)
-              {{ <{c.territory}> ml:partOf* ?t }} UNION {{ ?t ml:partOf+ <{c.territory}> }}
-              UNION {{ ?part ml:partOf+ <{c.territory}> ; ml:partOf+ ?t .
-                       FILTER NOT EXISTS {{ <{c.territory}> ml:partOf* ?t }}
-                       FILTER NOT EXISTS {{ ?t ml:partOf+ <{c.territory}> }} }}
+              # (ml:within: the reflexive closure of ml:partOf, which the reasoner closes)
+              {{ <{c.territory}> ml:within ?t }} UNION {{ ?t ml:partOf <{c.territory}> }}
+              UNION {{ ?part ml:partOf <{c.territory}> . ?part ml:partOf ?t .
+                       FILTER NOT EXISTS {{ <{c.territory}> ml:within ?t }}
+                       FILTER NOT EXISTS {{ ?t ml:partOf <{c.territory}> }} }}
               OPTIONAL {{ ?who a ?whotype FILTER(?whotype IN (ml:State, ml:DeFactoAuthority)) }}
               OPTIONAL {{ ?cp ml:controlKind ?kind }} OPTIONAL {{ ?cp ml:start ?start }}
               OPTIONAL {{ ?cp ml:end ?end }} OPTIONAL {{ ?cp ml:endKnown ?endKnown }}
