@@ -315,6 +315,8 @@ class RuleCache:
             fd, tmp = tempfile.mkstemp(prefix=".rules-cache-", dir=self.file.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
+            if not self.file.name.endswith("-restricted.json"):  # as readable as the store
+                os.chmod(tmp, 0o644)
             os.replace(tmp, self.file)
         except OSError:
             if tmp is not None:
