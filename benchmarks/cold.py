@@ -6,6 +6,7 @@
 - the first ``minelaw findings`` on a new KB (the CLI, an empty cache: load, OWL RL,
   preflight, rules, analysis), against the sum of the pySHACL/rdflib path's parts measured
   in the same run (cold load, pySHACL entry validation, pySHACL rules, the analysis);
+- ``minelaw findings`` again on the same store (the rules cache, ``reasoning/rulecache``);
 - ``minelaw add`` of one incident, then ``findings`` (the CLI), against that cold build; and
   the same in one process, step by step (incremental store, incremental preflight, rules,
   analysis).
@@ -118,6 +119,8 @@ def m_after_add(a: argparse.Namespace) -> dict[str, Any]:
     t = time.perf_counter()
     found = compute(st, ctx=ctx)
     steps["analysis"] = time.perf_counter() - t
+    for k, v in ctx.cache_stats.items():  # the rules cache: queries and rows reused / run
+        steps[f"cache_{k}"] = float(v)
     return {"steps": steps, "problems": len(problems), "findings": len(found)}
 
 
@@ -167,6 +170,10 @@ def bench(n: int, kb: Path, work: Path, warm: Path, a: argparse.Namespace, r: di
     c = spawn(cli("--kb", str(kb), "findings", "--format", "json"), first, a.timeout)
     peak("first findings (CLI)", c)
     r["first_findings"] = {"seconds": c.wall, "timed_out": c.timed_out, "rc": c.rc}
+    log(f"{n}: `minelaw findings` again on the same store (the rules cache)")
+    c = spawn(cli("--kb", str(kb), "findings", "--format", "json"), first, a.timeout)
+    peak("findings again (CLI)", c)
+    r["again_findings"] = {"seconds": c.wall, "timed_out": c.timed_out, "rc": c.rc}
     # 3. `minelaw add` of one incident, then `findings`: from the cache of the first run
     entry = work / "entry-bench-new.ttl"
     before = {p.name for p in first.iterdir()}
@@ -229,6 +236,14 @@ def rows(results: list[dict[str, Any]], fs: Callable[..., str], ratio: Callable[
         f = r.get("first_findings") or {}
         return fs(f.get("seconds"), f.get("timed_out", False)) if f else "not run"
 
+    def again(r: dict[str, Any]) -> str:
+        f = r.get("again_findings") or {}
+        return fs(f.get("seconds"), f.get("timed_out", False)) if f else "not run"
+
+    def again_ratio(r: dict[str, Any]) -> str:
+        x, f = r.get("again_findings") or {}, r.get("first_findings") or {}
+        return ratio(f.get("seconds"), x.get("seconds")) if x and f else "n/a"
+
     def add(r: dict[str, Any]) -> str:
         x = r.get("add_then_findings") or {}
         if not x:
@@ -245,7 +260,15 @@ def rows(results: list[dict[str, Any]], fs: Callable[..., str], ratio: Callable[
             return "n/a"
         how = "incremental" if s.get("incremental") else "**full build**"
         parts = ", ".join(f"{k} {fs(s[k])}" for k in ("store", "preflight", "rules", "analysis"))
-        return f"{parts} ({how} store)"
+        reuse = ""
+        if "cache_triggers_reused" in s:
+            c = {k[6:]: int(v) for k, v in s.items() if k.startswith("cache_")}
+            reuse = (
+                f"; rules cache: trigger queries {c['triggers_reused']} reused, "
+                f"{c['triggers_run']} run; element patterns {c['patterns_reused']} reused, "
+                f"{c['patterns_run']} run"
+            )
+        return f"{parts} ({how} store{reuse})"
 
     def base(r: dict[str, Any]) -> str:
         value, lower = _baseline(r)
@@ -307,6 +330,8 @@ def rows(results: list[dict[str, Any]], fs: Callable[..., str], ratio: Callable[
             row("first `minelaw findings` on a new KB (CLI, empty cache; 1 run)", first),
             row("baseline: cold load + pySHACL shapes + pySHACL rules + analysis", base),
             row("baseline / first findings", base_ratio),
+            row("`findings` again on the same store (CLI; rules cache)", again),
+            row("first findings / findings again", again_ratio),
             row("`minelaw add` one incident, then `findings` (CLI; 1 run)", add),
             row("cold build (first findings) / add-then-findings", add_ratio),
             row("  after add, in one process", steps),

@@ -96,11 +96,16 @@ def test_run_smoke(tmp_path: Path) -> None:
         assert section in text
     assert re.search(r"\| preflight problems \| 0 \|", text)
     assert re.search(r"\| whole-KB entry validation, shapes compiled to SPARQL \| \d", text)
-    assert "(incremental store)" in text  # `add` then findings started from the cached store
+    # `add` then findings started from the cached store, and the rules cache was consulted
+    assert "(incremental store; rules cache: trigger queries" in text
     raw = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))[0]
     assert raw["planted_found"] == raw["planted_total"] > 0
     assert raw["validate"]["status"] == "valid"
     assert raw["briefs"]["md"] > 0 and raw["briefs"]["html"] > 0
     assert raw["shapes"]["problems"] == 0 and raw["shapes"]["fallback"] == 0
     assert raw["first_findings"]["rc"] == 0 and raw["add_then_findings"]["rc"] == [0, 0]
+    assert raw["again_findings"]["rc"] == 0
     assert raw["after_add_steps"]["incremental"] == 1.0
+    steps = raw["after_add_steps"]  # the rules cache counted every rule's trigger query
+    n_rules = len(list((ROOT / "rules" / "obligations").glob("[!_]*.ttl")))
+    assert steps["cache_triggers_run"] + steps["cache_triggers_reused"] == n_rules

@@ -38,6 +38,7 @@ from .evidence import (
     origins_of,
     testimonies,
 )
+from .rulecache import open_cache
 from .rules import (
     Candidate,
     ElementRule,
@@ -204,6 +205,7 @@ class Context:
     exclusions: list[Exclusion] = field(default_factory=list)
     party_of: dict[str, set[str]] = field(default_factory=dict)  # origin -> parties
     forums: list[dict[str, str]] = field(default_factory=list)
+    cache_stats: dict[str, int] = field(default_factory=dict)  # rules cache: reused / run
 
 
 def collect(
@@ -214,14 +216,17 @@ def collect(
     """Run the rules on the store and fetch everything the analysis needs.
 
     ``progress(name, i, n)`` is called before each of the ``n`` steps (a rule's
-    candidate query, then its element queries), for a progress bar.
+    candidate query, then its element queries), for a progress bar.  The rules' query
+    results are kept beside a cached store and reused where its new triples cannot change
+    them (:mod:`.rulecache`; ``Context.cache_stats`` counts what was reused).
     """
     rules = list(rules) if rules is not None else load_rules()
+    cache = open_cache(store)
     triggers = []
     for i, r in enumerate(rules):  # one query per rule, as run_triggers(store, rules)
         if progress:
             progress(r.norm_id, i, 2 * len(rules))
-        triggers += run_triggers(store, [r])
+        triggers += run_triggers(store, [r], cache)
     cands, exclusions, _law = applicable(store, rules, triggers)
     by_rule = {r.norm: [c for c in cands if c.norm == r.norm] for r in rules}
 
@@ -229,7 +234,8 @@ def collect(
         if progress:
             progress(name, len(rules) + i * len(rules) // max(n, 1), 2 * len(rules))
 
-    ei = element_items_all(store, rules, by_rule, elements_progress)
+    ei = element_items_all(store, rules, by_rule, elements_progress, cache)
+    cache.save()
     item_iris = {i for per in ei.values() for d in per.values() for s in d.values() for i in s}
     disputes = disputed_by(store)
     items = fetch_items(store, item_iris, disputes)
@@ -261,6 +267,7 @@ def collect(
         exclusions,
         interests(store, origins),
         forum_standards(store),
+        dict(cache.stats),
     )
 
 

@@ -28,6 +28,10 @@ relevant date) and ``?end`` (the last day of the finding's period, UNDEF when op
 a VALUES block for all candidates of the rule at once, that bind ``?item``.  A FILTER that
 uses those variables must stand at the top level of the pattern, not inside a UNION branch,
 where they would be out of scope.
+
+Both kinds of query can take their answers from :mod:`minelaw.reasoning.rulecache` (the
+results of the same store, or of the base of an incremental build where its new triples
+cannot change them).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from ..namespaces import ML, MLV, sparql_prefixes
 from ..resources import data_dir
 from ..store.oxigraph import SparqlStore, term_value
 from .applicability import Applicability, Exclusion, Law, Trigger, evaluate, load_law
+from .rulecache import RuleCache, digest
 
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 MLNS = rdflib.Namespace(ML)
@@ -215,31 +220,47 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
     return sorted(rules, key=lambda r: r.norm)
 
 
-def run_triggers(store: SparqlStore, rules: Sequence[Rule]) -> list[Trigger]:
-    """The engine path: one query per rule on the store that holds the data."""
+def trigger_rows(store: SparqlStore, rule: Rule) -> list[dict[str, str]]:
+    """The rows of a rule's trigger query (variable -> value, unbound ones left out)."""
+    res = store.query(sparql_prefixes() + rule.select)
+    return [{k: term_value(t) for k, t in row.items() if t is not None} for row in res.rows]
+
+
+def to_trigger(rule: Rule, v: Mapping[str, str]) -> Trigger:
+    return Trigger(
+        rule.norm,
+        v.get("this", ""),
+        v.get("value", ""),
+        item=v.get("item", ""),
+        place=v.get("place", ""),
+        agent=v.get("agent", ""),
+        claim=v.get("claim", "") in ("true", "1"),
+        date=v.get("date", ""),
+        precision=v.get("prec", ""),
+        not_before=v.get("nb", ""),
+        not_after=v.get("na", ""),
+        claimed_on=v.get("claimed", ""),
+        found=v.get("found", ""),
+        conflict=v.get("ic", ""),
+    )
+
+
+def run_triggers(
+    store: SparqlStore, rules: Sequence[Rule], cache: RuleCache | None = None
+) -> list[Trigger]:
+    """The engine path: one query per rule on the store that holds the data (or its rows
+    from ``cache``, when the store's new triples cannot change them: :mod:`.rulecache`)."""
     out: list[Trigger] = []
     for rule in rules:
-        res = store.query(sparql_prefixes() + rule.select)
-        for row in res.rows:
-            v = {k: term_value(t) for k, t in row.items() if t is not None}
-            out.append(
-                Trigger(
-                    rule.norm,
-                    v.get("this", ""),
-                    v.get("value", ""),
-                    item=v.get("item", ""),
-                    place=v.get("place", ""),
-                    agent=v.get("agent", ""),
-                    claim=v.get("claim", "") in ("true", "1"),
-                    date=v.get("date", ""),
-                    precision=v.get("prec", ""),
-                    not_before=v.get("nb", ""),
-                    not_after=v.get("na", ""),
-                    claimed_on=v.get("claimed", ""),
-                    found=v.get("found", ""),
-                    conflict=v.get("ic", ""),
-                )
-            )
+        rows = None
+        key = digest(rule.norm, rule.select)
+        if cache is not None:
+            rows = cache.triggers(key, sparql_prefixes() + rule.select)
+        if rows is None:
+            rows = trigger_rows(store, rule)
+        if cache is not None:
+            cache.keep_triggers(key, rows)
+        out += [to_trigger(rule, v) for v in rows]
     return out
 
 
@@ -316,6 +337,7 @@ def element_items_all(
     rules: Sequence[Rule],
     cands_by_rule: Mapping[str, Sequence[Candidate]],
     progress: Callable[[str, int, int], None] | None = None,
+    cache: RuleCache | None = None,
 ) -> dict[str, Items]:
     """:func:`element_items` for every rule, with one query per *distinct* element pattern.
 
@@ -325,6 +347,9 @@ def element_items_all(
     — or (duty-bearer, territory, relevant date, end of period) when the pattern reads
     ``?date`` or ``?end`` — numbered by ``?_row``; the items are then handed back to each
     rule whose candidates have that row.  The items are those of one query per rule.
+
+    With ``cache`` (:mod:`.rulecache`), a pattern the store's new triples cannot change is
+    asked only for the rows the cache lacks.
     """
     out: dict[str, Items] = {r.norm: defaultdict(_empty) for r in rules}
     uses: dict[str, list[tuple[Rule, str, str]]] = {}
@@ -360,11 +385,27 @@ def element_items_all(
                 )
                 k = rows.setdefault(key, len(rows))
                 wanted[k].append((rule, c.items_key, element, polarity))
-        for row in _rows_query(store, pattern, rows, dated):
-            k = int(term_value(row["_row"]))
-            item = term_value(row["item"])
+        known = cache.pattern_rows(pattern) if cache is not None else {}
+        found: dict[tuple[str, ...], set[str]] = {}
+        todo: dict[tuple[str, str, str, str], int] = {}
+        for key, k in rows.items():
+            if key in known:
+                found[key] = set(known[key])
+            else:
+                todo[key] = k
+                found[key] = set()
+        if todo:
+            number = {k: key for key, k in todo.items()}
+            for row in _rows_query(store, pattern, todo, dated):
+                found[number[int(term_value(row["_row"]))]].add(term_value(row["item"]))
+        if cache is not None:
+            cache.stats["patterns_run" if todo else "patterns_reused"] += 1
+            cache.stats["rows_run"] += len(todo)
+            cache.stats["rows_reused"] += len(rows) - len(todo)
+            cache.keep_pattern(pattern, found)
+        for key, k in rows.items():
             for rule, (bearer, territory, ep), element, polarity in wanted[k]:
-                out[rule.norm][(bearer, territory, ep, element)][polarity].add(item)
+                out[rule.norm][(bearer, territory, ep, element)][polarity].update(found[key])
     return out
 
 

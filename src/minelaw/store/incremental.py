@@ -20,7 +20,9 @@ exact reasoner, or the rules need it now (a functional property gets a second va
 :func:`build` also records which resources may now validate differently (``delta.json``: the
 nodes of the new triples and those that reach them within three steps along a predicate the
 entry shapes follow), so that the preflight revalidates only those
-(:func:`minelaw.store.checks.preflight`).
+(:func:`minelaw.store.checks.preflight`), and the predicates and classes of every new triple
+(asserted or inferred), so that the compliance rules rerun only the queries they can change
+(:mod:`minelaw.reasoning.rulecache`).
 """
 
 from __future__ import annotations
@@ -134,6 +136,17 @@ def build(db: Path, p: Plan, files: Sequence[InputFile]) -> dict[str, list[str]]
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in delta] + list(inferred)
     record = _affected(store, triples, {q.graph_name.value for q in delta})  # type: ignore[union-attr]
     record["base"] = [p.base.name]
+    # what the new triples are, for the rules cache (minelaw.reasoning.rulecache): a query
+    # whose patterns name none of these predicates or classes keeps the base's answer
+    kinds = {t.predicate.value for t in triples}
+    record["predicates"] = sorted(kinds - {f"{RDF}type"})
+    record["classes"] = sorted(
+        {
+            t.object.value
+            for t in triples
+            if t.predicate.value == f"{RDF}type" and not isinstance(t.object, ox.Triple)
+        }
+    )
     return record
 
 
@@ -148,13 +161,15 @@ def _amends(delta: Iterable[ox.Quad], base: ox.Store) -> bool:
 
 
 def _parse(f: InputFile) -> list[ox.Triple]:
+    """The file's triples as a store holds them: a store keeps literals of numeric types in
+    canonical form ("16.0"^^xsd:decimal reads back as "16"), so the file goes through one,
+    or a changed file would seem to have lost its decimals."""
+    scratch = ox.Store()
     try:
-        return [
-            ox.Triple(t.subject, t.predicate, t.object)
-            for t in ox.parse(path=str(f.path), format=RDF_SUFFIXES[f.path.suffix])
-        ]
+        scratch.load(path=str(f.path), format=RDF_SUFFIXES[f.path.suffix])
     except SyntaxError as exc:
         raise parse_error(exc, f.path) from exc
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in scratch]
 
 
 def _has_blank(t: ox.Triple) -> bool:
