@@ -5,6 +5,7 @@ Guards (run by every session):
 - The store cache is a fresh temporary folder, set in :func:`pytest_configure`, that is
   before pytest imports any test module: modules that read the bundled KB while they are
   collected (to build their parameters) never touch ``~/.cache/minelaw`` or ``$MINELAW_CACHE``.
+  The pytest-xdist workers of a run share the controller's folder.
 - With ``MINELAW_NO_SKIP=1`` (set by ``.ci/run``, which installs every tool) a skip is a
   failure, whether it happens while a test runs or while a module is collected
   (``pytest.importorskip`` or ``pytest.skip(allow_module_level=True)`` at module level).
@@ -28,7 +29,8 @@ from paths import DATA, ROOT  # noqa: F401  (re-exported for older imports)
 
 NO_SKIP = "MINELAW_NO_SKIP"
 UPDATE_GOLDEN = "MINELAW_UPDATE_GOLDEN"
-_CACHE_KEY = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
+_CACHE_KEY = pytest.StashKey[tuple[Path, dict[str, str | None], bool]]()
+_SHARED_CACHE = "minelaw_test_cache"
 
 
 def _no_skip() -> bool:
@@ -45,11 +47,26 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{UPDATE_GOLDEN}=1 with {NO_SKIP}=1: CI never rewrites golden files; "
             f"unset {UPDATE_GOLDEN} (rewrite goldens locally and review the diff)"
         )
-    cache = Path(tempfile.mkdtemp(prefix="minelaw-test-cache-"))
     saved = {k: os.environ.get(k) for k in ("MINELAW_CACHE", "MINELAW_KB")}
-    config.stash[_CACHE_KEY] = (cache, saved)
+    shared = getattr(config, "workerinput", {}).get(_SHARED_CACHE)
+    if shared:
+        # a pytest-xdist worker: the run's folder, made by the controller (which removes it)
+        cache, owned = Path(shared), False
+    else:
+        cache, owned = Path(tempfile.mkdtemp(prefix="minelaw-test-cache-")), True
+    config.stash[_CACHE_KEY] = (cache, saved, owned)
     os.environ["MINELAW_CACHE"] = str(cache)
     os.environ.pop("MINELAW_KB", None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker shares the controller's cache folder, so the bundled KB's
+    store, its findings and the entry-shape results are built once per run, not once per
+    worker.  Builds take a lock and cache files are written whole (renamed into place), so
+    two workers never build one store twice nor read half a file."""
+    cache = node.config.stash[_CACHE_KEY][0]
+    node.workerinput[_SHARED_CACHE] = str(cache)
 
 
 #: tests that share an expensive session resource run in one pytest-xdist worker, so that it
@@ -71,9 +88,20 @@ _SLOW = (
 )
 
 
+#: the engine tests of Virtuoso (named in their node id: a parameter or the test's name) form
+#: a group of their own, so that Virtuoso runs in one worker while Jena and the Oxigraph
+#: server run in the other; each worker's session starts only the engines its tests ask for
+#: (tests/engines/engines_support.py), and both share the run's store cache
+_SPLIT = {"engines": ("virtuoso", "virtuoso")}
+
+
 def group_of(nodeid: str) -> str | None:
     """The group of a test (by its node id), or None: it may run in any worker."""
-    parts = nodeid.split("::", 1)[0].split("/")
+    path, _, test = nodeid.partition("::")
+    parts = path.split("/")
+    for key, (word, group) in _SPLIT.items():
+        if key in parts and word in test:
+            return group
     for key, group in _GROUPS.items():
         if key in parts:
             return group
@@ -97,7 +125,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    groups = set(_GROUPS.values())
+    groups = set(_GROUPS.values()) | {group for _, group in _SPLIT.values()}
 
     class GroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
@@ -118,13 +146,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _CACHE_KEY not in config.stash:
         return
-    cache, saved = config.stash[_CACHE_KEY]
+    cache, saved, owned = config.stash[_CACHE_KEY]
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-    shutil.rmtree(cache, ignore_errors=True)
+    if owned:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,8 @@ expectation gives the duty-bearer, territory and standard, and may pin more of t
 
 - ``mlt:basis "treaty"|"custom"`` -- the kind of every legal basis relied on;
 - ``mlt:relevantDate`` and ``mlt:precision`` -- the relevant date and its precision;
+- ``mlt:dateNote`` -- the relevant date's note, exactly (how it was reached, as a brief prints
+  it; ``""`` asserts there is none);
 - ``mlt:periodEnd`` -- the last day of the finding's period;
 - ``mlt:jurisdiction`` / ``mlt:attribution`` -- the basis of jurisdiction or attribution;
 - ``mlt:notApplied`` -- a treaty (identifier) listed as not applying between the parties;
@@ -92,6 +94,7 @@ def expectations(case: Path) -> dict[str, Any]:
                 "basis": _s(g, e, MLT.basis),
                 "relevant_date": _s(g, e, MLT.relevantDate),
                 "precision": _s(g, e, MLT.precision),
+                "date_note": _s(g, e, MLT.dateNote),
                 "period_end": _s(g, e, MLT.periodEnd),
                 "jurisdiction": _s(g, e, MLT.jurisdiction),
                 "attribution": _s(g, e, MLT.attribution),
@@ -165,6 +168,8 @@ def test_rule_case(case: Path, tmp_path: Path, kb_tools: Any) -> None:
             assert doc["relevant_date"]["date"] == e["relevant_date"], doc["relevant_date"]
         if e["precision"]:
             assert doc["relevant_date"]["precision"] == e["precision"], doc["relevant_date"]
+        if e["date_note"] is not None:
+            assert doc["relevant_date"]["note"] == e["date_note"], doc["relevant_date"]
         if e["period_end"]:
             assert doc["period"]["end"] == e["period_end"], doc["period"]
         app = doc["applicability"]

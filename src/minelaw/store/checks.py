@@ -28,7 +28,7 @@ from ..errors import Problem, ReasonerUnavailable
 from ..namespaces import INFERRED_GRAPH, MLR, sparql_prefixes
 from ..resources import cache_root, data_dir
 from .cache import open_kb
-from .entry_shapes import validate_store
+from .entry_shapes import validate_store, write_whole
 from .oxigraph import EmbeddedStore, short
 from .reason import disjointness_violations, dl_consistency
 from .shacl_sparql import Focus
@@ -311,7 +311,7 @@ def preflight(store: Any, progress: Progress | None = None) -> list[Problem]:
     if marker is not None:
         # a read-only cache folder only costs the re-check next time
         with contextlib.suppress(OSError):
-            marker.write_text(json.dumps([p.__dict__ for p in problems]), encoding="utf-8")
+            write_whole(marker, json.dumps([p.__dict__ for p in problems]))
     return problems
 
 

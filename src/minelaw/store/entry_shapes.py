@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import astuple, dataclass, field
@@ -286,10 +287,27 @@ def _validate_by_file(store: EmbeddedStore, shapes: Any, key_text: str) -> list[
             found = _validate_group(data, focus, shapes)
             with contextlib.suppress(OSError):
                 cache.mkdir(parents=True, exist_ok=True)
-                marker.write_text(json.dumps([p.__dict__ for p in found]), encoding="utf-8")
+                write_whole(marker, json.dumps([p.__dict__ for p in found]))
         for p in found:
             problems.setdefault((p.focus or "", p.message, p.severity), p)
     return list(problems.values())
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all: into a temporary file beside it, then renamed over
+    it (``os.replace``, atomic on POSIX).  Several processes share one cache (``serve``
+    workers, the CLI, test workers): a reader never sees half a file, and a write that fails
+    leaves the old file or none, never a truncated one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _skolem(t: ox.Triple) -> str:
