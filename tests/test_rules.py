@@ -239,3 +239,34 @@ def test_engine_and_pyshacl_agree(norm: str, tmp_path: Path) -> None:
     )
     assert run_pyshacl(g, rules) == engine
     assert engine, "the cases of a rule must trigger it at least once"
+
+
+@pytest.mark.parametrize(("today", "stands"), [("2020-01-14", False), ("2020-01-15", True)])
+def test_the_duty_at_the_end_of_hostilities_arises_on_that_day(
+    tmp_path: Path, kb_tools: Any, today: str, stands: bool
+) -> None:
+    """Rule 83 binds from the end of the active hostilities (case CIHL-R83-001: the ceasefire of
+    2020-01-15): on that day the duty has arisen; the day before, "the active hostilities over
+    the area have not ended yet" (the boundary of ``relevant.end > today`` in applicability,
+    which no rule case can reach, since they run on the system date)."""
+    import datetime as dt
+
+    from minelaw.reasoning.applicability import evaluate
+    from minelaw.reasoning.lawdata import load_law
+    from minelaw.reasoning.rules import load_rules, run_triggers
+
+    open_kb, _, _, _ = kb_tools
+    store = open_kb(build_kb([ROOT / "tests" / "rules" / "CIHL-R83-001.ttl"], tmp_path))
+    (rule,) = [r for r in load_rules() if r.norm_id == "CIHL-R83"]
+    triggers = run_triggers(store, [rule])
+    assert triggers, "the case has a laying"
+    law = load_law(store, {rule.norm}, {p for t in triggers for p in (t.place, t.territory) if p})
+    ok, excluded = evaluate(
+        law, rule.norm, rule.relevant_date_kind, triggers, today=dt.date.fromisoformat(today)
+    )
+    assert bool(ok) is stands
+    if not stands:
+        assert any("have not ended yet" in x.reason for x in excluded)
+    else:
+        (app,) = ok.values()
+        assert app.relevant_date == "2020-01-15"
