@@ -216,8 +216,9 @@ def _node_level(store: ox.Store, used: set[str]) -> Iterator[str]:
         yield "SourcePreservationShape or; SourceShape or"
 
 
-def fuzz(store: ox.Store, seed: int, share: float = 0.03) -> int:
-    """Delete or retype a ``share`` of the KB's triples at random; returns how many."""
+def fuzz(store: ox.Store, seed: int, share: float = 0.03, retyped: set[str] | None = None) -> int:
+    """Delete or retype a ``share`` of the KB's triples at random; returns how many.  The
+    subjects (N-Triples form) whose literal got another datatype are added to ``retyped``."""
     rng = random.Random(seed)
     quads = sorted(
         (q for g in _kb_graphs(store) for q in store.quads_for_pattern(None, None, None, g)),
@@ -232,4 +233,6 @@ def fuzz(store: ox.Store, seed: int, share: float = 0.03) -> int:
         if isinstance(q.object, ox.Literal) and rng.random() < 0.5:  # retype instead of delete
             dt = rng.choice([XSD + "string", XSD + "integer", XSD + "date", XSD + "decimal"])
             store.add(ox.Quad(q.subject, q.predicate, _literal(q.object.value, dt), q.graph_name))
+            if retyped is not None and dt != q.object.datatype.value:
+                retyped.add(str(q.subject))
     return changed

@@ -122,23 +122,34 @@ def test_compiled_shapes_equal_pyshacl(which: str, damage: str, tmp_path: Path) 
         assert len(broken) > 60
 
 
-PYSHACL_INCOMPARABLE = (
-    "pySHACL 0.40 reports nothing for sh:lessThanOrEquals when the other value is an ill-typed "
-    'literal (seed 3 retypes a control period\'s ml:end as "2015-06-16"^^xsd:decimal); the '
-    "compiled query reports it, as SHACL 1.0 section 4.5.4 says: values that cannot be compared "
-    "are a validation result"
-)
+#: pySHACL 0.40 reports nothing for a comparison (sh:lessThanOrEquals, sh:minInclusive, ...)
+#: when a value is an ill-typed literal (the fuzzing retypes e.g. a control period's ml:end as
+#: "2015-06-16"^^xsd:decimal); the compiled query reports it, as SHACL 1.0 section 4.5.4 says:
+#: values that cannot be compared are a validation result.  Such results are the only ones
+#: allowed beyond pySHACL's, and only on a node whose literal the fuzzing retyped.
+PYSHACL_INCOMPARABLE = {
+    "LessThanOrEquals", "LessThan", "MinInclusive", "MaxInclusive", "MinExclusive", "MaxExclusive",
+}  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "seed",
-    [1, 2, pytest.param(3, marks=pytest.mark.xfail(strict=True, reason=PYSHACL_INCOMPARABLE))],
-)
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_compiled_shapes_equal_pyshacl_on_random_damage(seed: int) -> None:
     shapes, _ = load_shapes(RULES)
-    store = _store(ROOT / "kb", lambda s: mutations.fuzz(s, seed))
+    retyped: set[str] = set()
+    store = _store(ROOT / "kb", lambda s: mutations.fuzz(s, seed, retyped=retyped))
     mine, ref = _both(store, shapes)
-    assert ref and mine == ref, (sorted(map(str, mine - ref))[:5], sorted(map(str, ref - mine))[:5])
+    assert ref and ref <= mine, sorted(map(str, ref - mine))[:5]
+    extra = mine - ref
+    unexplained = [
+        r
+        for r in extra
+        if not (
+            r.focus in retyped  # type: ignore[attr-defined]
+            and r.component.rsplit("#", 1)[1].removesuffix("ConstraintComponent")  # type: ignore[attr-defined]
+            in PYSHACL_INCOMPARABLE
+        )
+    ]
+    assert not unexplained, sorted(map(str, unexplained))[:5]
 
 
 OTHER_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
