@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import cold as issue19  # noqa: E402  (benchmarks/ is not a package)
+from generate import new_entry  # noqa: E402
 
 # saved queries: parameters for the synthetic KB and the kind of query (targets differ)
 QUERY_PARAMS: dict[str, dict[str, str]] = {
@@ -67,28 +68,7 @@ LOOKUPS = {
     "treaty-timeline",
 }
 
-ENTRY = """@prefix ml:      <https://w3id.org/minelaw/ontology#> .
-@prefix mlv:     <https://w3id.org/minelaw/vocab/> .
-@prefix mlr:     <https://w3id.org/minelaw/id/> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
-
-mlr:src-bench-new a ml:Source ; dcterms:identifier "src-bench-new" ;
-    dcterms:title "A new field report" ; dcterms:publisher mlr:org-monitor ;
-    ml:sourceKind mlv:source-kind-ngo-report ; ml:url "https://example.org/bench-new"^^xsd:anyURI ;
-    dcterms:issued "2023-04-04"^^xsd:date ; dcterms:language "en" ;
-    ml:reliability mlv:reliability-B ; ml:credibility mlv:credibility-2 ;
-    ml:preservation mlv:preservation-not-preserved ; ml:researchNote "benchmark entry" .
-mlr:ev-bench-new a ml:MineIncident ; dcterms:identifier "ev-bench-new" ;
-    rdfs:label "A new mine incident"@en ;
-    ml:place mlr:place-qqa-d1-v1 ; ml:date "2023-05-01"^^xsd:date ;
-    ml:datePrecision mlv:date-precision-day ; ml:deviceType mlv:device-type-anti-personnel-mine ;
-    ml:killed 0 ; ml:injured 1 ;
-    ml:casualty [ a ml:CasualtyGroup ; ml:victimCategory mlv:victim-category-civilian ;
-                  ml:outcome mlv:casualty-outcome-injured ; ml:count 1 ] ;
-    ml:verification mlv:verification-secondary ; dcterms:source mlr:src-bench-new .
-"""
+ENTRY = new_entry("bench", "benchmark entry")
 
 
 # --------------------------------------------------------------------------------------

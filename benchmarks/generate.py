@@ -295,6 +295,30 @@ def incident(
     )
 
 
+def new_entry(tag: str, note: str) -> str:
+    """One new source and one new incident in a generated KB (QQA's first village, 1 May
+    2023): what `minelaw add` adds in the benchmark's after-add step and in the tests of the
+    incremental path.  Identifiers ``src-<tag>-new`` and ``ev-<tag>-new``."""
+    return (
+        PREFIXES
+        + f"""mlr:src-{tag}-new a ml:Source ; dcterms:identifier "src-{tag}-new" ;
+    dcterms:title "A new field report" ; dcterms:publisher mlr:org-monitor ;
+    ml:sourceKind mlv:source-kind-ngo-report ; ml:url "https://example.org/{tag}-new"^^xsd:anyURI ;
+    dcterms:issued "2023-04-04"^^xsd:date ; dcterms:language "en" ;
+    ml:reliability mlv:reliability-B ; ml:credibility mlv:credibility-2 ;
+    ml:preservation mlv:preservation-not-preserved ; ml:researchNote "{note}" .
+mlr:ev-{tag}-new a ml:MineIncident ; dcterms:identifier "ev-{tag}-new" ;
+    rdfs:label "A new mine incident"@en ;
+    ml:place mlr:place-qqa-d1-v1 ; ml:date "2023-05-01"^^xsd:date ;
+    ml:datePrecision mlv:date-precision-day ; ml:deviceType mlv:device-type-anti-personnel-mine ;
+    ml:killed 0 ; ml:injured 1 ;
+    ml:casualty [ a ml:CasualtyGroup ; ml:victimCategory mlv:victim-category-civilian ;
+                  ml:outcome mlv:casualty-outcome-injured ; ml:count 1 ] ;
+    ml:verification mlv:verification-secondary ; dcterms:source mlr:src-{tag}-new .
+"""
+    )
+
+
 def generate(out: Path, n: int, seed: int = 9) -> dict[str, object]:
     """Write the synthetic KB for ``n`` incidents to ``out``; return the manifest."""
     from minelaw.resources import data_dir

@@ -108,43 +108,20 @@ def test_footprint_unknown_and_touch() -> None:
 
 
 # --- end to end, through the CLI ----------------------------------------------------------
-HEAD = """@prefix ml: <https://w3id.org/minelaw/ontology#> .
-@prefix mlv: <https://w3id.org/minelaw/vocab/> .
-@prefix mlr: <https://w3id.org/minelaw/id/> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
-INCIDENT = (
-    HEAD
-    + """
-mlr:src-cache-new a ml:Source ; dcterms:identifier "src-cache-new" ;
-    dcterms:title "A new field report" ; dcterms:publisher mlr:org-monitor ;
-    ml:sourceKind mlv:source-kind-ngo-report ; ml:url "https://example.org/cache-new"^^xsd:anyURI ;
-    dcterms:issued "2023-04-04"^^xsd:date ; dcterms:language "en" ;
-    ml:reliability mlv:reliability-B ; ml:credibility mlv:credibility-2 ;
-    ml:preservation mlv:preservation-not-preserved ; ml:researchNote "test entry" .
-mlr:ev-cache-new a ml:MineIncident ; dcterms:identifier "ev-cache-new" ;
-    rdfs:label "A new mine incident"@en ;
-    ml:place mlr:place-qqa-d1-v1 ; ml:date "2023-05-01"^^xsd:date ;
-    ml:datePrecision mlv:date-precision-day ; ml:deviceType mlv:device-type-anti-personnel-mine ;
-    ml:killed 0 ; ml:injured 1 ;
-    ml:casualty [ a ml:CasualtyGroup ; ml:victimCategory mlv:victim-category-civilian ;
-                  ml:outcome mlv:casualty-outcome-injured ; ml:count 1 ] ;
-    ml:verification mlv:verification-secondary ; dcterms:source mlr:src-cache-new .
-"""
-)
+def _generate_module() -> Any:
+    """benchmarks/generate.py (benchmarks/ is not a package)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return generate
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from generate import generate
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
     kb = tmp_path_factory.mktemp("gen") / "kb"
-    generate(kb, 60, seed=5)
+    _generate_module().generate(kb, 60, seed=5)
     return kb
 
 
@@ -177,7 +154,7 @@ def test_after_add_and_change_findings_equal_a_cold_run(
 
     # 1. `minelaw add` of one incident (a new file): an incremental store, the rules cache
     entry = tmp_path / "incident.ttl"
-    entry.write_text(INCIDENT, encoding="utf-8")
+    entry.write_text(_generate_module().new_entry("cache", "test entry"), encoding="utf-8")
     res = CliRunner().invoke(cli, ["--kb", str(kb), "add", str(entry), "--by", "test"])
     assert res.exit_code == 0, res.output
     added = _findings(kb, cache, monkeypatch)
