@@ -495,19 +495,20 @@ def evaluate(
     excluded: dict[tuple[str, str, str], list[Exclusion]] = defaultdict(list)
     outside: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
     for t in triggers:
-        # jurisdiction on the row's own date, whatever else decides the row: an incident at a
-        # place another actor controlled that day is no evidence of the duty (ECHR art 1; Ilascu
-        # [GC] paras 311-312; docs/legal-model.md 2.1)
-        jwhen = ev.jurisdiction_when(t)
-        if jwhen is not None and t.item:
-            try:
-                questions.jurisdiction(law, t, jwhen)
-            except NotApplicable as e:
-                outside[t.key][t.item] = str(e)
         try:
             result = ev.row(t, today)
         except NotApplicable as e:
             excluded[t.key].append(Exclusion(t, str(e)))
+            # jurisdiction on the row's own date, whatever else set the row aside: an incident
+            # at a place another actor controlled that day is no evidence of the duty (ECHR art
+            # 1; Ilascu [GC] paras 311-312; docs/legal-model.md 2.1).  A row that passed had
+            # jurisdiction (row() tests it), so only set-aside rows need the test.
+            jwhen = ev.jurisdiction_when(t)
+            if jwhen is not None and t.item:
+                try:
+                    questions.jurisdiction(law, t, jwhen)
+                except NotApplicable as j:
+                    outside[t.key][t.item] = str(j)
             continue
         ok[t.key].append(result)
     groups: dict[tuple[str, str, str, str], list[RowResult]] = {}
