@@ -123,8 +123,9 @@ def _iso(d: dt.date | None) -> str | None:
 class Evaluator:
     """Applies docs/legal-model.md to trigger rows of one rule (norm) over the law's data."""
 
-    def __init__(self, law: Law, norm: str, relevant_date_kind: str) -> None:
+    def __init__(self, law: Law, norm: str, relevant_date_kind: str, scope: str = "full") -> None:
         self.law = law
+        self.scope = scope
         self.norm = law.norms.get(norm) or NormInfo(norm, "custom", set(), False, None, [], [], [])
         self.kind = relevant_date_kind.rsplit("-", 1)[-1] if relevant_date_kind else "conduct"
         if relevant_date_kind.endswith("end-of-phase"):
@@ -399,6 +400,14 @@ class Evaluator:
         )
         return Interval(end, end, "day"), note
 
+    def jurisdiction(self, t: Trigger, when: Interval) -> tuple[dict[str, str], dt.date | None]:
+        """ECHR art 1 for the row: the full jurisdiction, or the territorial state's reduced one
+        over part of its territory another actor controls (``scope`` "without-control";
+        Ilascu [GC] paras 330-333; docs/legal-model.md 2.1)."""
+        if self.scope == "without-control":
+            return questions.without_control(self.law, t, when)
+        return questions.jurisdiction(self.law, t, when)
+
     def jurisdiction_when(self, t: Trigger) -> Interval | None:
         """The date on which jurisdiction over a row's place is tested (as :meth:`row` does),
         or None when the norm does not turn on jurisdiction."""
@@ -430,7 +439,7 @@ class Evaluator:
             if relevant.end is not None and relevant.end > today:
                 raise NotApplicable("the active hostilities over the area have not ended yet")
         elif kind in ("incident", "deadline"):
-            jurisdiction, period_end = questions.jurisdiction(self.law, t, when)
+            jurisdiction, period_end = self.jurisdiction(t, when)
         basis_when = relevant
         if relevant.start is None and relevant.end is not None and kind == "end-of-phase":
             basis_when = Interval(relevant.end, relevant.end, "day")
@@ -485,12 +494,13 @@ def evaluate(
     relevant_date_kind: str,
     triggers: Iterable[Trigger],
     today: dt.date | None = None,
+    scope: str = "full",
 ) -> tuple[dict[tuple[str, str, str, str], Applicability], list[Exclusion]]:
     """Applicability of every trigger row of one rule, keyed (norm, duty-bearer, territory,
     episode): the episode is "" unless conduct-dated rows of one key fall in different phases
     of active hostilities (:func:`episode`; docs/legal-model.md 1.6)."""
     today = today or dt.date.today()
-    ev = Evaluator(law, norm, relevant_date_kind)
+    ev = Evaluator(law, norm, relevant_date_kind, scope)
     ok: dict[tuple[str, str, str], list[RowResult]] = defaultdict(list)
     excluded: dict[tuple[str, str, str], list[Exclusion]] = defaultdict(list)
     outside: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
@@ -506,7 +516,7 @@ def evaluate(
             jwhen = ev.jurisdiction_when(t)
             if jwhen is not None and t.item:
                 try:
-                    questions.jurisdiction(law, t, jwhen)
+                    ev.jurisdiction(t, jwhen)
                 except NotApplicable as j:
                     outside[t.key][t.item] = str(j)
             continue

@@ -434,10 +434,18 @@ def analyse(
                 )
         if moved:
             n = len(moved)
+            # under the reduced jurisdiction of a state without control (Ilascu [GC] paras
+            # 330-333) the incidents set aside are those under its full jurisdiction
+            where = (
+                "under the state's full jurisdiction"
+                if app is not None
+                and (app.jurisdiction or {}).get("basis") == "territory-without-control"
+                else "outside its jurisdiction"
+            )
             why += (
-                f"; {n} incidents at places outside its jurisdiction on their dates not counted"
+                f"; {n} incidents at places {where} on their dates not counted"
                 if n > 1
-                else "; 1 incident at a place outside its jurisdiction on its date not counted"
+                else f"; 1 incident at a place {where} on its date not counted"
             ) + " (conduct not relied on)"
         label, order, role = ctx.element_meta.get(er.element, (local(er.element), 0, "condition"))
         if state == "not_met" and role != "requirement":

@@ -9,6 +9,10 @@ been equated" with the test for a state's responsibility for an internationally 
   controlled the area (Ilascu paras 311-312; Sargsyan paras 139-151); abroad only by effective
   control of an area (Loizidou (preliminary objections) para 62; Chiragov paras 168-186), and
   not over active hostilities there (inter-State case App no 38263/08 (II) [GC] paras 125-144);
+- :func:`without_control`: the territorial state's reduced jurisdiction over part of its
+  territory another actor controls: it keeps the positive obligations to take the diplomatic,
+  economic, judicial or other measures in its power (Ilascu paras 330-333), which a separate
+  norm tests (``ECHR-1950-art2-limited``; docs/legal-model.md 2.1);
 - :func:`attribution`: conduct of organs is the state's own, for and against it (ARSIWA art 4);
   conduct of others only on a recorded basis (ARSIWA arts 4 (complete dependence), 8, 11; ICJ
   Genocide Convention (2007) paras 392-400), never inferred from control of territory;
@@ -31,6 +35,7 @@ from .lawdata import (
     Interval,
     Law,
     NotApplicable,
+    Period,
     Trigger,
 )
 
@@ -105,14 +110,7 @@ def jurisdiction(law: Law, t: Trigger, when: Interval) -> tuple[dict[str, str], 
     place = t.place or t.territory
     anc = law.ancestors.get(place, {place})
     if law.sovereign.get(place) == st:
-        lost = [
-            c
-            for c in law.control
-            if c.actor != st
-            and c.kind in LOSS_OF_CONTROL
-            and law.covers(c, place)
-            and when.overlaps(c.start, c.end)
-        ]
+        lost = _lost(law, st, place, when)
         if lost:
             c = lost[0]
             raise NotApplicable(
@@ -170,6 +168,63 @@ def jurisdiction(law: Law, t: Trigger, when: Interval) -> tuple[dict[str, str], 
     raise NotApplicable(
         f"{law.label(place)} is neither within {law.label(st)}'s recognised territory nor "
         "recorded as under its control on the date: no ECHR jurisdiction (art 1)"
+    )
+
+
+def _lost(law: Law, st: str, place: str, when: Interval) -> list[Period]:
+    """Control periods of another actor over ``place`` (in ``st``'s territory) that rebut the
+    presumption of ``st``'s jurisdiction on ``when`` (Ilascu paras 311-312)."""
+    return [
+        c
+        for c in law.control
+        if c.actor != st
+        and c.kind in LOSS_OF_CONTROL
+        and law.covers(c, place)
+        and when.overlaps(c.start, c.end)
+    ]
+
+
+def without_control(law: Law, t: Trigger, when: Interval) -> tuple[dict[str, str], dt.date | None]:
+    """The territorial state's reduced jurisdiction (ECHR art 1) over part of its territory that
+    another actor controlled on the date: exactly where :func:`jurisdiction` finds the
+    presumption rebutted.  The state "does not thereby cease to have jurisdiction" there, but
+    its undertaking is reduced to the positive obligations to take the diplomatic, economic,
+    judicial or other measures in its power and in accordance with international law to secure
+    the Convention rights (Ilascu [GC] paras 330-333).  The limitation does not extend to a
+    disputed area the state does not fully control: there its jurisdiction is full (Sargsyan
+    [GC] paras 148-151), which is why only a recorded control period of another actor opens
+    it.  The period ends with that control."""
+    st = t.duty_bearer
+    place = t.place or t.territory
+    if law.sovereign.get(place) != st:
+        raise NotApplicable(
+            f"{law.label(place)} is not within {law.label(st)}'s recognised territory: the "
+            "reduced jurisdiction of a territorial state that has lost control does not arise"
+        )
+    lost = _lost(law, st, place, when)
+    if not lost:
+        raise NotApplicable(
+            f"{law.label(place)} lies within {law.label(st)}'s territory and no other actor is "
+            "recorded as controlling it on the date: jurisdiction is presumed in full there "
+            "(the full duty applies, not the reduced one)"
+        )
+    c = sorted(lost, key=lambda c: (c.start or dt.date.min, c.iri))[0]
+    via = f" through {law.label(c.other)}" if c.other else ""
+    kind = c.kind.rsplit("control-kind-", 1)[-1].replace("-", " ")
+    ends = [x.end for x in lost]
+    end = None if any(e is None for e in ends) else max(e for e in ends if e)
+    return (
+        {
+            "basis": "territory-without-control",
+            "text": f"{law.label(place)} lies within {law.label(st)}'s internationally "
+            f"recognised territory, but {law.label(c.actor)} exercised {kind} over it{via} "
+            f"on the date: {law.label(st)} keeps a reduced jurisdiction there, limited to the "
+            "positive obligations to take the diplomatic, economic, judicial or other measures "
+            "in its power to secure the rights of the people there",
+            "authority": AUTH["without-control"],
+            "record": c.iri,
+        },
+        end,
     )
 
 

@@ -46,6 +46,8 @@ AUTH = {
     "Sargsyan [GC] App no 40167/06 paras 139-151",
     "effective-control": "Loizidou (preliminary objections) App no 15318/89 para 62; "
     "Chiragov and Others [GC] App no 13216/05 paras 168-186",
+    "without-control": "Ilaşcu and Others [GC] App no 48787/99 paras 330-333; Sargsyan [GC] App "
+    "no 40167/06 paras 148-151 (not in a disputed area the state does not fully control)",
     "hostilities": "inter-State case App no 38263/08 (II) [GC] (2021) paras 125-144",
     "jurisdiction-not-attribution": "Catan and Others [GC] App nos 43370/04, 8252/05 and "
     "18454/06, quoted in Chiragov and Others [GC] App no 13216/05 para 168",

@@ -86,6 +86,11 @@ class Rule:
     relevant_date: str
     elements: list[ElementRule] = field(default_factory=list)
     relevant_date_kind: str = MLV + "relevant-date-conduct"
+    # the jurisdiction the norm is owed within (ECHR art 1): "full" (presumed over the state's
+    # own territory, effective control abroad) or "without-control" (the territorial state's
+    # reduced jurisdiction over part of its territory another actor controls: Ilascu [GC]
+    # paras 330-333); ml:jurisdictionScope on the shape
+    jurisdiction_scope: str = "full"
 
     @property
     def norm_id(self) -> str:
@@ -205,6 +210,7 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                     "-deadline or -occupation)",
                     path=str(path),
                 )
+            scope = g.value(shape, MLNS.jurisdictionScope)
             rules.append(
                 Rule(
                     str(shape),
@@ -215,6 +221,9 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
                     str(note) if note is not None else "",
                     elements,
                     str(kind),
+                    str(scope).rsplit("jurisdiction-scope-", 1)[-1]
+                    if scope is not None
+                    else "full",
                 )
             )
     return sorted(rules, key=lambda r: r.norm)
@@ -276,7 +285,9 @@ def applicable(
     dropped: list[Exclusion] = []
     for rule in rules:
         mine = [t for t in triggers if t.norm == rule.norm]
-        ok, excluded = evaluate(law, rule.norm, rule.relevant_date_kind, mine)
+        ok, excluded = evaluate(
+            law, rule.norm, rule.relevant_date_kind, mine, scope=rule.jurisdiction_scope
+        )
         dropped += excluded
         for (norm, bearer, territory, ep), app in ok.items():
             cands.append(Candidate(norm, bearer, territory, app.relevant_date or "", app, ep))
