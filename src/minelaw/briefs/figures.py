@@ -232,6 +232,12 @@ def _lanes(
     out: list[_Label] = []
     boxes: list[Box] = []
     leaders: list[tuple[float, float]] = []  # x and bottom of each leader line
+    # the boxes by lane: a box can only meet boxes of the lanes within ``near`` of its own
+    # (a box is ASCENT * SIZE + 13 + DESCENT * 10 high and overlaps() pads by 4), so the test
+    # looks there only -- the same answer as testing every box, without the cubic cost
+    by_lane: dict[int, list[Box]] = {}
+    near = int((ASCENT * SIZE + 13 + DESCENT * 10 + 4) // LANE) + 1
+    top_lane = -1  # the deepest lane taken so far
     order = sorted(pts, key=lambda p: ((-1 if rtl else 1) * x(p[0]), _number(p[1].get("n"))))
     for i, (d, e) in enumerate(order):
         ex = x(d)
@@ -268,23 +274,48 @@ def _lanes(
             readable = short == full or len(short.rstrip("…")) >= 5
             if readable and any(fits(a, tx, w2) for a, tx in options):
                 lb.text, w, strict = short, w2, True
-        best: tuple[float, str, float, Box, int] | None = None
-        for lane in range(len(out) + 1):
+        best: tuple[float, str, float, Box, int, int] | None = None
+        # what the cost reads that does not depend on the lane, once per label and side: the
+        # leader lines and pending points under the box's width, the boxes across the point
+        across = [o[1] for o in boxes if o[0] - 2 <= ex <= o[2] + 2]
+        under: list[tuple[list[float], int]] = []
+        for anchor, tx in options:
+            b = box_of(anchor, tx, 0, w)
+            under.append(
+                (
+                    [bottom for lx, bottom in leaders if b[0] - 2 <= lx <= b[2] + 2],
+                    sum(b[0] - 2 <= px <= b[2] + 2 for px in pending),
+                )
+            )
+        # below the lanes ``near`` past the deepest taken, no box is met and no leader line
+        # reaches, so the cost only grows by one a lane: the first of them is the last to try;
+        # and no lane deeper than the best cost so far can cost less (the cost is at least
+        # the lane)
+        for lane in range(min(len(out) + 1, top_lane + near + 2)):
+            if best is not None and lane >= best[0]:
+                break
             for rank, (anchor, tx) in enumerate(options):
                 b = box_of(anchor, tx, lane, w)
                 if b[0] < 2 or b[2] > width - 2 or (strict and not clear(b)):
                     continue
-                if any(overlaps(b, o, 4) for o in boxes):
+                if any(
+                    overlaps(b, o, 4)
+                    for k in range(lane - near, lane + near + 1)
+                    for o in by_lane.get(k, ())
+                ):
                     continue
-                behind = sum(b[0] - 2 <= lx <= b[2] + 2 and bottom > b[1] for lx, bottom in leaders)
-                behind += sum(o[0] - 2 <= ex <= o[2] + 2 and o[1] < b[1] for o in boxes)
-                covers = sum(b[0] - 2 <= px <= b[2] + 2 for px in pending)
+                bottoms, covers = under[rank]
+                behind = sum(bottom > b[1] for bottom in bottoms)
+                behind += sum(top < b[1] for top in across)
                 cost = lane + 4 * behind + 0.5 * rank + cover * covers
                 if best is None or cost < best[0]:
-                    best = (cost, anchor, tx, b, behind)
+                    best = (cost, anchor, tx, b, behind, lane)
         if best is None:  # wider than the figure on both sides: right of its point
-            best = (0, "start", ex + 3, box_of("start", ex + 3, len(out) + 1, w), 0)
-        _, lb.anchor, lb.tx, lb.box, lb.behind = best
+            fallback = len(out) + 1
+            best = (0, "start", ex + 3, box_of("start", ex + 3, fallback, w), 0, fallback)
+        _, lb.anchor, lb.tx, lb.box, lb.behind, taken = best
+        by_lane.setdefault(taken, []).append(lb.box)
+        top_lane = max(top_lane, taken)
         boxes.append(lb.box)
         leaders.append((ex, lb.box[1]))
         out.append(lb)
