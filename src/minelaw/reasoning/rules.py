@@ -27,7 +27,9 @@ Element patterns are SPARQL group patterns over ``?this``, ``?territory``, ``?da
 relevant date) and ``?end`` (the last day of the finding's period, UNDEF when open), bound by
 a VALUES block for all candidates of the rule at once, that bind ``?item``.  A FILTER that
 uses those variables must stand at the top level of the pattern, not inside a UNION branch,
-where they would be out of scope.
+where they would be out of scope.  A sub-SELECT does not see them either; one that needs them
+(to aggregate per candidate row, ``?_row``) names the rows with the empty block
+``VALUES ?_rows {}`` (:data:`ROWS`), which :func:`_rows_query` replaces by the same VALUES block.
 
 Both kinds of query can take their answers from :mod:`minelaw.reasoning.rulecache` (the
 results of the same store, or of the base of an incremental build where its new triples
@@ -420,6 +422,11 @@ def element_items_all(
     return out
 
 
+#: where a sub-SELECT of an element pattern takes the candidates' rows (the VALUES block of the
+#: whole query): valid SPARQL that matches nothing, so a pattern run without the rows fails
+ROWS = "VALUES ?_rows {}"
+
+
 def _rows_query(
     store: SparqlStore, pattern: str, rows: dict[tuple[str, str, str, str], int], dated: bool
 ) -> list[dict[str, Any]]:
@@ -432,5 +439,6 @@ def _rows_query(
     else:
         body = " ".join(f"(<{b}> <{t}> {k})" for (b, t, _, _), k in rows.items())
         values = f"VALUES (?this ?territory ?_row) {{ {body} }}"
+    pattern = pattern.replace(ROWS, values)
     q = sparql_prefixes() + f"SELECT DISTINCT ?_row ?item WHERE {{ {values}\n{pattern}\n}}"
     return list(store.query(q).rows)
