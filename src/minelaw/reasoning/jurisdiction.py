@@ -120,13 +120,8 @@ def jurisdiction(law: Law, t: Trigger, when: Interval) -> tuple[dict[str, str], 
             )
         nxt = [
             c.start
-            for c in law.control
-            if c.actor != st
-            and c.kind in LOSS_OF_CONTROL
-            and law.covers(c, place)
-            and c.start is not None
-            and when.end is not None
-            and c.start > when.end
+            for c in law.control_over(st, place, LOSS_OF_CONTROL)
+            if c.start is not None and when.end is not None and c.start > when.end
         ]
         end = min(nxt) - dt.timedelta(days=1) if nxt else None
         return (
@@ -175,12 +170,7 @@ def _lost(law: Law, st: str, place: str, when: Interval) -> list[Period]:
     """Control periods of another actor over ``place`` (in ``st``'s territory) that rebut the
     presumption of ``st``'s jurisdiction on ``when`` (Ilascu paras 311-312)."""
     return [
-        c
-        for c in law.control
-        if c.actor != st
-        and c.kind in LOSS_OF_CONTROL
-        and law.covers(c, place)
-        and when.overlaps(c.start, c.end)
+        c for c in law.control_over(st, place, LOSS_OF_CONTROL) if when.overlaps(c.start, c.end)
     ]
 
 

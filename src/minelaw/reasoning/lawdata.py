@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..namespaces import MLV, sparql_prefixes
 from ..store.oxigraph import SparqlStore, term_value
@@ -187,6 +188,9 @@ class Law:
     labels: dict[str, str]
     # claim -> the words the claimant used for the actor (ml:actorAsNamed)
     named_as: dict[str, str] = field(default_factory=dict)
+    # (state, place) -> the control periods of other actors of a kind that rebuts the state's
+    # jurisdiction and that cover the place (any date): filled on demand by control_over()
+    _control_over: dict[tuple[str, ...], list[Period]] = field(default_factory=dict, repr=False)
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or iri.rsplit("/", 1)[-1]
@@ -196,6 +200,21 @@ class Law:
             if when.within(p.start, p.end):
                 return p
         return None
+
+    def control_over(self, state: str, place: str, kinds: set[str]) -> list[Period]:
+        """The control periods of actors other than ``state`` of one of ``kinds`` covering
+        ``place``, whatever their dates (cached per state, place and kinds: applicability asks
+        for each trigger row, and rows share places)."""
+        key = (state, place, *sorted(kinds))
+        got = self._control_over.get(key)
+        if got is None:
+            got = [
+                c
+                for c in self.control
+                if c.actor != state and c.kind in kinds and self.covers(c, place)
+            ]
+            self._control_over[key] = got
+        return got
 
     def covers(self, period: Period, place: str) -> bool:
         return not period.places or bool(self.ancestors.get(place, {place}) & period.places)
@@ -455,7 +474,9 @@ class Trigger:
     def key(self) -> tuple[str, str, str]:
         return (self.norm, self.duty_bearer, self.territory)
 
-    @property
+    @cached_property
     def when(self) -> Interval:
+        # cached: applicability reads it several times per row (a frozen dataclass keeps an
+        # instance __dict__, which functools.cached_property writes to)
         bound = min((d for d in (self.claimed_on, self.found) if d), default="")
         return Interval.of(self.date, self.precision, self.not_before, self.not_after, bound)
