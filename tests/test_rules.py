@@ -297,7 +297,7 @@ def test_the_duty_at_the_end_of_hostilities_arises_on_that_day(
     from minelaw.reasoning.lawdata import load_law
     from minelaw.reasoning.rules import load_rules, run_triggers
 
-    open_kb, _, _, _ = kb_tools
+    open_kb = kb_tools[0]
     store = open_kb(build_kb([ROOT / "tests" / "rules" / "CIHL-R83-001.ttl"], tmp_path))
     (rule,) = [r for r in load_rules() if r.norm_id == "CIHL-R83"]
     triggers = run_triggers(store, [rule])
