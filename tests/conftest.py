@@ -78,12 +78,20 @@ _GROUPS = {
 }
 
 
-#: tests that take minutes alone (measured with ``--durations``): sent first after the groups,
-#: so that neither worker is left with one of them at the end while the other idles
+#: the slowest tests (over ten seconds each, measured with ``--durations=0``): sent first after
+#: the groups, so that neither worker is left with one of them at the end while the other
+#: idles (the rules cache's end-to-end test, last in file order, once ended a run alone)
 _SLOW = (
     "tests/test_benchmarks.py::test_run_smoke",
+    "tests/test_rules_cache.py::test_after_add_and_change_findings_equal_a_cold_run",
     "tests/test_rules.py::test_engine_and_pyshacl_agree",
     "tests/intake/test_intake_add.py::test_twenty_concurrent_adds",
+    "tests/store/test_shacl_sparql.py::test_compiled_shapes_equal_pyshacl",
+    "tests/briefs/test_briefs.py::test_cli_brief_all",
+    "tests/endpoint/test_endpoint_remote.py::test_findings_and_briefs_same_through_endpoint",
+    "tests/test_guards.py::test_a_run_writes_nothing_into_the_users_cache",
+    "tests/test_guards.py::test_no_skip_turns_every_skip_into_a_failure",
+    "tests/test_guide.py::test_guide_examples_run",
     "tests/test_packaging.py::",
 )
 

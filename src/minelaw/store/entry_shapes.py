@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -68,14 +69,24 @@ class EntryReport:
 
 
 def load_shapes(rules_dir: Path) -> tuple[Any, str]:
-    """The entry shapes as one rdflib graph, and their text (for cache keys)."""
+    """The entry shapes as one rdflib graph, and their text (for cache keys).
+
+    The graph is parsed once per process for the same files and text (a process that
+    validates many stores, such as the test suite or ``minelaw serve``, parses it once); it
+    is shared, so callers must not change it."""
+    files = sorted((rules_dir / "entries").glob("*.ttl"))
+    texts = tuple((str(f), f.read_text(encoding="utf-8")) for f in files)
+    return _shapes_graph(texts), "".join(text for _, text in texts)
+
+
+@functools.lru_cache(maxsize=4)
+def _shapes_graph(texts: tuple[tuple[str, str], ...]) -> Any:
     import rdflib
 
-    files = sorted((rules_dir / "entries").glob("*.ttl"))
     shapes = rdflib.Graph()
-    for f in files:
-        shapes.parse(f, format="turtle")
-    return shapes, "".join(f.read_text(encoding="utf-8") for f in files)
+    for path, text in texts:
+        shapes.parse(data=text, format="turtle", publicID=Path(path).resolve().as_uri())
+    return shapes
 
 
 def validate_store(

@@ -47,6 +47,7 @@ Python's does); datatypes are well formed when Oxigraph parses them (rdflib also
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -506,7 +507,8 @@ class _Compiler(ShapesGraph):
         )
 
     @staticmethod
-    def _top_triples(query: str) -> list[tuple[str, str]] | None:
+    @functools.lru_cache(maxsize=256)  # rdflib's parser takes ~0.03 s a query: once per text
+    def _top_triples(query: str) -> tuple[tuple[str, str], ...] | None:
         """The triples (text, predicate) of the query's top-level group, if one binds ?this."""
         from rdflib.plugins.sparql.algebra import translateQuery
         from rdflib.plugins.sparql.parser import parseQuery
@@ -524,7 +526,7 @@ class _Compiler(ShapesGraph):
                 found += [(" ".join(t.n3() for t in tr) + " .", tr[1].n3()) for tr in n.triples]
             elif n.name == "Join":
                 todo += [n.p1, n.p2]
-        return found if any("?this" in t.split() for t, _ in found) else None
+        return tuple(found) if any("?this" in t.split() for t, _ in found) else None
 
 
 def compile_shapes(shapes: Any, count: Callable[..., int], focus: Focus | None = None) -> Compiled:
