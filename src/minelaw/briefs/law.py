@@ -174,7 +174,10 @@ def questions(store: Any, f: Finding) -> dict[str, Any]:
         )
     sov = select(
         store,
-        f"""SELECT ?st WHERE {{ <{c.territory}> ml:partOf* ?x . ?x ml:locatedIn ?st }} LIMIT 1""",
+        # ml:within: the derived closure of ml:partOf (reflexive), not a property path, which
+        # Virtuoso 7.2 answers inconsistently (docs/team-server.md, difference 41)
+        f"""SELECT ?st WHERE {{ <{c.territory}> ml:within ?x . ?x ml:locatedIn ?st }}
+            ORDER BY ?st LIMIT 1""",
     )
     if sov:
         st = labels_of(store, {sov[0]["st"]}).get(sov[0]["st"], local(sov[0]["st"]))
@@ -212,12 +215,14 @@ def questions(store: Any, f: Finding) -> dict[str, Any]:
     else:
         occ = select(
             store,
-            f"""SELECT ?who ?s ?e WHERE {{
+            # (DISTINCT: the territory itself is within both; ml:within rather than the paths
+            # ml:partOf* and ml:partOf+, on which Virtuoso 7.2 gave this row twice)
+            f"""SELECT DISTINCT ?cp ?who ?s ?e WHERE {{
                    ?cp ml:controlKind mlv:control-kind-belligerent-occupation ;
                    ml:controller ?who ; ml:territory ?t .
-                   {{ <{c.territory}> ml:partOf* ?t }} UNION {{ ?t ml:partOf+ <{c.territory}> }}
+                   {{ <{c.territory}> ml:within ?t }} UNION {{ ?t ml:within <{c.territory}> }}
                    OPTIONAL {{ ?cp ml:start ?s }} OPTIONAL {{ ?cp ml:end ?e }} }}
-                 ORDER BY ?s""",
+                 ORDER BY ?s ?cp""",
         )
         if occ:
             names = labels_of(store, {r["who"] for r in occ})
