@@ -194,7 +194,9 @@ def bench_jena(store: Any, nq: Path, work: Path, ref: dict[str, Any], a: Any) ->
     jena = jena_mod.Jena(work / "jena", heap=a.jena_heap)
     loc = work / "jena" / "tdb"
     t_bulk = jena.tdb2_load(loc, [nq])
-    ep = jena_mod.JenaEndpoint(jena, loc).start()
+    # the endpoint's per-query limit as the benchmark's (its default, 300 s, stopped the
+    # 100,000-incident run of 2026-12-02)
+    ep = jena_mod.JenaEndpoint(jena, loc, query_timeout=int(a.timeout)).start()
     try:
         out = {"start_s": ep.startup_seconds, "push_s": None, "bulk_s": t_bulk}
         out["bulk_how"] = "tdb2.tdbloader"

@@ -265,10 +265,13 @@ class JenaEndpoint:
         *,
         union: bool = True,
         load: dict[str, tuple[str | os.PathLike[str], str | os.PathLike[str]]] | None = None,
+        query_timeout: int | None = None,
     ) -> None:
         """``loc``: a TDB2 store served at ``/sparql``; ``load``: name -> (new TDB2 folder,
-        N-Quads file), each loaded in this JVM and served at ``/NAME/sparql``."""
+        N-Quads file), each loaded in this JVM and served at ``/NAME/sparql``;
+        ``query_timeout``: seconds a query may run (the endpoint's default: 300)."""
         self.jena, self.loc, self.union = jena, str(loc) if loc else None, union
+        self.query_timeout = query_timeout
         self.load = dict(load or {})
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -306,6 +309,8 @@ class JenaEndpoint:
         flags = ["--port", str(self.port), *(["--union"] if self.union else [])]
         if self.loc:
             flags += ["--loc", self.loc]
+        if self.query_timeout:
+            flags += ["--timeout", str(self.query_timeout)]
         for name, (loc, data) in self.load.items():
             flags += ["--load", f"{name}={loc}={data}"]
         args = self.jena.java_args(main, *flags, extra_cp=extra_cp)
