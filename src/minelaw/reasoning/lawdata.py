@@ -190,7 +190,9 @@ class Law:
     named_as: dict[str, str] = field(default_factory=dict)
     # (state, place) -> the control periods of other actors of a kind that rebuts the state's
     # jurisdiction and that cover the place (any date): filled on demand by control_over()
-    _control_over: dict[tuple[str, ...], list[Period]] = field(default_factory=dict, repr=False)
+    _control_over: dict[tuple[str, ...], list[Period]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or iri.rsplit("/", 1)[-1]
