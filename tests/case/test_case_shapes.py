@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from sparql_parse_cache import parsed_once
+
 DATA = Path(__file__).parent / "data"
 CASES = sorted(p for p in DATA.glob("*.ttl") if not p.name.startswith("_"))
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
@@ -59,9 +61,10 @@ def validate(case: Path, shapes: rdflib.Graph, ontology: rdflib.Graph) -> list[t
     for s, cls in list(data.subject_objects(rdflib.RDF.type)):
         for sup in ontology.transitive_objects(cls, rdflib.RDFS.subClassOf):
             data.add((s, rdflib.RDF.type, sup))
-    _, report, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
-    )
+    with parsed_once():  # tests/sparql_parse_cache.py
+        _, report, _ = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
+        )
     subjects = set(own.subjects())
     return [
         (str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultMessage)))

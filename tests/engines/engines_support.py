@@ -11,12 +11,12 @@ the session:
 - ``jena``: Jena ARQ over TDB2 (Debian ``libapache-jena-java``, :mod:`.jena`) behind
   ``JenaEndpoint.java``: the bundled KB's store is built by ``tdb2.tdbloader`` from the
   embedded store's N-Quads dump; the rule worlds are loaded into their own TDB2 stores inside
-  the endpoint's JVM (ten small stores without ten loader JVMs).
+  the endpoint's JVM (small stores without a loader JVM each).
 
 Oxigraph server and Virtuoso hold one KB at a time: asking for another KB pushes it, which
 also exercises ``push``'s removal of stale graphs.  The rule worlds are the cases of
-``tests/rules`` grouped into KBs of cases that describe disjoint resources, each with
-``kb/law`` and ``tests/rules/_world.ttl`` (:func:`rule_worlds`).
+``tests/rules`` written side by side into two KBs (each case's resources kept apart), each
+with ``kb/law`` and ``tests/rules/_world.ttl`` (:func:`rule_worlds`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from paths import ROOT
+from side_by_side import described, side_by_side
 
 from . import jena as jena_mod
 from . import virtuoso as virtuoso_mod
@@ -61,52 +62,39 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
 # --- the rule worlds ----------------------------------------------------------------------
 
 
-def _first_cases(per_rule: int = 2) -> list[Path]:
-    """The first ``per_rule`` cases of each compliance rule (its plain "fires" case and the
-    first filter): every rule's queries run on every engine, while the whole corpus (over 250
-    cases, about 100 worlds of disjoint cases) runs on the embedded store in tests/test_rules.py."""
+def _cases_by_rule() -> dict[str, list[Path]]:
     by_rule: dict[str, list[Path]] = {}
     for case in sorted((ROOT / "tests" / "rules").glob("*-[0-9][0-9][0-9].ttl")):
         by_rule.setdefault(case.stem.rsplit("-", 1)[0], []).append(case)
-    return sorted(c for cases in by_rule.values() for c in cases[:per_rule])
+    return by_rule
 
 
-RULE_CASES = _first_cases()
-
-
-def _defined(case: Path) -> set[str]:
-    import rdflib
-
-    g = rdflib.Graph().parse(case)
-    return {str(s) for s in g.subjects() if isinstance(s, rdflib.URIRef) and "/test#" not in s}
-
-
-def world_groups() -> list[list[Path]]:
-    """The rule cases, greedily grouped so that no two cases in a group describe the same
-    resource (cases reuse names such as ``mlr:ev-incident-south`` with other facts)."""
-    groups: list[tuple[list[Path], set[str]]] = []
-    for case in RULE_CASES:
-        subjects = _defined(case)
-        for members, seen in groups:
-            if not subjects & seen:
-                members.append(case)
-                seen |= subjects
-                break
-        else:
-            groups.append(([case], set(subjects)))
-    return [members for members, _ in groups]
+def world_groups(per_rule: int = 2) -> list[list[Path]]:
+    """The first ``per_rule`` cases of each compliance rule (its plain "fires" case and the
+    first filter), one world per rank: world 1 holds every rule's first case, world 2 every
+    rule's second.  Every rule's queries run on every engine, while the whole corpus (over 250
+    cases) runs on the embedded store in tests/test_rules.py."""
+    by_rule = _cases_by_rule()
+    return [
+        [cases[i] for _, cases in sorted(by_rule.items()) if len(cases) > i]
+        for i in range(per_rule)
+    ]
 
 
 def rule_worlds(root: Path) -> dict[str, Path]:
-    """``world-NN`` -> a KB folder: kb/law, the fictional world and one group of cases."""
+    """``world-NN`` -> a KB folder: kb/law, the fictional world and one group of cases, side
+    by side (tests/side_by_side.py: a resource two cases describe is renamed in the later
+    one, so each case keeps its own facts; the cases of one world do meet in the world's
+    shared places and states, which changes nothing for a comparison of engines)."""
+    law = sorted((ROOT / "kb" / "law").glob("*.ttl"))
+    shared = described([ROOT / "tests" / "rules" / "_world.ttl", *law])
     worlds = {}
     for i, cases in enumerate(world_groups(), 1):
         kb = root / f"world-{i:02d}" / "kb"
         shutil.copytree(ROOT / "kb" / "law", kb / "law")
         shutil.copy(ROOT / "tests" / "rules" / "_world.ttl", kb / "world.ttl")
         (kb / "cases").mkdir()
-        for case in cases:
-            shutil.copy(case, kb / "cases" / case.name)
+        side_by_side(cases, kb / "cases", shared)
         worlds[f"world-{i:02d}"] = kb
     return worlds
 

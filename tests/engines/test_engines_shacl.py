@@ -18,6 +18,7 @@ import pytest
 import rdflib
 
 from minelaw.resources import data_dir
+from sparql_parse_cache import parsed_once
 
 from .engines_support import Engines
 
@@ -81,13 +82,14 @@ def both(
     jena = engines.jena_runner()
     j_conforms, ttl = jena.shacl_validate(shapes, data)
     j_results = results(rdflib.Graph().parse(data=ttl, format="turtle"))
-    p_conforms, report, _ = pyshacl.validate(
-        rdflib.Graph().parse(data, format="nt"),
-        shacl_graph=rdflib.Graph().parse(shapes, format="turtle"),
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
+    with parsed_once():  # tests/sparql_parse_cache.py
+        p_conforms, report, _ = pyshacl.validate(
+            rdflib.Graph().parse(data, format="nt"),
+            shacl_graph=rdflib.Graph().parse(shapes, format="turtle"),
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+        )
     return j_conforms, j_results, bool(p_conforms), results(report)
 
 

@@ -31,6 +31,7 @@ from minelaw.store.oxigraph import EmbeddedStore, discover
 from minelaw.store.reason import materialise
 from minelaw.store.shacl_sparql import compile_shapes
 from paths import ROOT
+from sparql_parse_cache import parsed_once
 
 RULES = ROOT / "rules"
 
@@ -93,7 +94,9 @@ def _store(kb: Path, mutate: Callable[[ox.Store], object] | None = None) -> ox.S
 def _both(store: ox.Store, shapes: rdflib.Graph) -> tuple[set[object], set[object]]:
     compiled = compile_shapes(shapes, store_counter(store))
     assert compiled.fallback == {}, "every entry shape compiles"
-    return run(store, compiled), pyshacl_results(_rdflib(store), shapes)
+    with parsed_once():  # the entry shapes' SPARQL constraints, parsed once (its module doc)
+        ref = pyshacl_results(_rdflib(store), shapes)
+    return run(store, compiled), ref
 
 
 # every kind of constraint the entry shapes use, each broken by the targeted mutations
