@@ -47,7 +47,7 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
 
 
 def test_run_smoke(tmp_path: Path) -> None:
-    """The runner end to end at 200 incidents, one run: every measurement and section.
+    """The runner end to end at 60 incidents, one run: every measurement and section.
 
     The pySHACL baselines are skipped here (minutes even at this size); that the engine and
     pySHACL agree is tested in tests/test_rules.py (compliance rules) and
@@ -62,7 +62,7 @@ def test_run_smoke(tmp_path: Path) -> None:
         sys.executable,
         str(BENCH / "run.py"),
         "--sizes",
-        "200",
+        "60",
         "--runs",
         "1",
         "--out",
