@@ -6,7 +6,8 @@ Both engines validate the same data (the union of a KB's store: ontology, KB fil
 shape, and must report the same results: (focus node, path, source shape, constraint
 component, value), blank nodes masked (their labels are the engine's own).  Data: the
 bundled KB (conforms), and the bundled KB with entries from the intake test corpus that
-break the shapes in different ways (a dozen violations).
+break the shapes in different ways (a dozen violations, none on the bundled KB's own
+resources).
 """
 
 from __future__ import annotations
@@ -93,10 +94,12 @@ def both(
     return j_conforms, j_results, bool(p_conforms), results(report)
 
 
-def test_the_bundled_kb_conforms_on_both(engines: Engines, tmp_path: Path) -> None:
+def test_the_bundled_kb_conforms_on_jena(engines: Engines, tmp_path: Path) -> None:
+    """Jena's verdict on a conforming dataset.  (pySHACL's on the bundled KB's resources is in
+    the test below, whose data holds them all, and in tests/store/test_shacl_sparql.py.)"""
     data = union_ntriples(data_dir("kb"), tmp_path / "kb.nt")
-    j_ok, j_res, p_ok, p_res = both(engines, data, shapes_file(tmp_path / "shapes.ttl"))
-    assert (j_ok, j_res) == (p_ok, p_res) == (True, set())
+    ok, ttl = engines.jena_runner().shacl_validate(shapes_file(tmp_path / "shapes.ttl"), data)
+    assert (ok, results(rdflib.Graph().parse(data=ttl, format="turtle"))) == (True, set())
 
 
 def test_a_failing_dataset_gets_the_same_results(engines: Engines, tmp_path: Path) -> None:
@@ -111,3 +114,11 @@ def test_a_failing_dataset_gets_the_same_results(engines: Engines, tmp_path: Pat
     assert sorted(j_res - p_res) == [] and sorted(p_res - j_res) == []
     focus = {r[0] for r in j_res}
     assert len(j_res) >= 10 and len(focus) >= 8, sorted(j_res)
+    # every result is about a resource the added entries name (their own, or one they misuse,
+    # such as a state given as an event's place): on the rest of the bundled KB both engines
+    # report nothing (it conforms on both)
+    bad = rdflib.Graph()
+    for name in BAD:
+        bad.parse(ROOT / "tests" / "intake" / "bad" / f"{name}.ttl")
+    named = {str(x) for t in bad for x in t}
+    assert focus <= named | {"_:"}, sorted(focus - named)

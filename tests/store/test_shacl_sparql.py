@@ -117,12 +117,17 @@ def test_compiled_shapes_equal_pyshacl(which: str, damage: str, tmp_path: Path) 
         broken.extend(mutations.targeted(store, shapes))
 
     store = _store(KBS[which](tmp_path), mutate if damage == "targeted" else None)
+    if damage == "none":
+        # the compiled queries alone: pySHACL's run on the damaged copy below (``targeted``)
+        # covers every undamaged resource too, so a second pySHACL run here caught nothing more
+        compiled = compile_shapes(shapes, store_counter(store))
+        assert compiled.fallback == {}, "every entry shape compiles"
+        assert run(store, compiled) == set(), "the KBs pass their entry shapes"
+        return
     mine, ref = _both(store, shapes)
     assert mine == ref, (sorted(map(str, mine - ref))[:5], sorted(map(str, ref - mine))[:5])
     kinds = {r.component.rsplit("#", 1)[1].removesuffix("ConstraintComponent") for r in ref}
-    if damage == "none":
-        assert not ref, "the KBs pass their entry shapes"
-    elif which != "world":  # the small world lacks instances of some classes
+    if which != "world":  # the small world lacks instances of some classes
         assert kinds >= KINDS, KINDS - kinds
         assert len(broken) > 60
 
