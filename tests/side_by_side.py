@@ -14,7 +14,7 @@ from pathlib import Path
 
 import rdflib
 
-MLR = "https://w3id.org/minelaw/id/"
+from minelaw.namespaces import MLR
 
 
 def described(files: Iterable[Path]) -> frozenset[rdflib.term.Node]:
