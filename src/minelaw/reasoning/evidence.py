@@ -132,10 +132,15 @@ def disputed_by(store: SparqlStore) -> dict[str, set[str]]:
 def fetch_items(
     store: SparqlStore, items: set[str], disputes: dict[str, set[str]]
 ) -> dict[str, ItemInfo]:
-    """What the weighing needs of each item; ``disputes`` is :func:`disputed_by`."""
+    """What the weighing needs of each item; ``disputes`` is :func:`disputed_by`.
+
+    The batches are independent: on a large cached store they go to worker processes
+    (:func:`minelaw.store.parallel.map_on_store`), and come back in order."""
+    from ..store.parallel import map_on_store
+
     info: dict[str, ItemInfo] = {}
-    for batch in batches(items):
-        info.update(_fetch_items(store, batch, disputes))
+    for part in map_on_store(store, _fetch_items, [(b, disputes) for b in batches(items)]):
+        info.update(part)
     return info
 
 

