@@ -146,6 +146,7 @@ def open_kb(
             reasoner = "sparql"
         else:
             reasoner = _build_store(db, files, progress)
+            release_memory()
         info = incremental.inputs(files, digests, reasoner)
         (db.parent / "inputs.json").write_text(info, encoding="utf-8")
         return True
@@ -160,6 +161,20 @@ def open_kb(
         include_restricted=include_restricted,
         path=target,
     )
+
+
+def release_memory() -> None:
+    """Hand the heap that the build freed back to the system (glibc keeps it otherwise).
+
+    The in-memory store of the OWL 2 RL step is gone once the build ends, but glibc's
+    allocator keeps its pages: 770 MB of the 890 MB resident after a build at 100,000
+    incidents, on top of which the rules then allocate (issue 19: peak RSS ≤ 2 GB).
+    ``malloc_trim`` is glibc's; elsewhere this does nothing.
+    """
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)  # the process's own symbols: libc's on Linux
 
 
 def _build_store(db: Path, files: Sequence[InputFile], progress: Progress | None) -> str:

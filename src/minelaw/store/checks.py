@@ -316,20 +316,28 @@ def preflight(store: Any, progress: Progress | None = None) -> list[Problem]:
 
 
 def _qc_errors(store: Any) -> list[Problem]:
-    rules_dir = data_dir("rules")
+    """The preflight's datatype QC: whole-store scans, one per query, on worker processes
+    for a large cached store (:func:`minelaw.store.parallel.map_on_store`)."""
+    from .parallel import map_on_store
+
+    return [
+        p for part in map_on_store(store, _qc_problems, [(n,) for n in PREFLIGHT_QC]) for p in part
+    ]
+
+
+def _qc_problems(store: Any, name: str) -> list[Problem]:
+    rq = data_dir("rules") / "qc" / f"{name}-violation.rq"
     problems = []
-    for name in PREFLIGHT_QC:
-        rq = rules_dir / "qc" / f"{name}-violation.rq"
-        for row in store.query(sparql_prefixes() + rq.read_text(encoding="utf-8")).rows:
-            focus, msg = row.get("focus"), row.get("message")
-            problems.append(
-                Problem(
-                    f"qc:{name}",
-                    "error",
-                    msg.value if msg is not None else "violation",
-                    focus=focus.value if focus is not None else None,
-                )
+    for row in store.query(sparql_prefixes() + rq.read_text(encoding="utf-8")).rows:
+        focus, msg = row.get("focus"), row.get("message")
+        problems.append(
+            Problem(
+                f"qc:{name}",
+                "error",
+                msg.value if msg is not None else "violation",
+                focus=focus.value if focus is not None else None,
             )
+        )
     return problems
 
 
