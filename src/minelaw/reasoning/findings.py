@@ -414,6 +414,14 @@ def analyse(
                 )
             if LADDER.index(ind_std) > LADDER.index(std) or not t_proof:
                 std, why = ind_std, ind_why
+            if not t_proof and not ind_why.startswith("indications reach at most"):
+                # the reader must learn that nothing but indications supports the element,
+                # and their ceiling, even when the origins kept them below it
+                why += (
+                    f"; the support is indications only, which reach at most "
+                    f"{er.indication_max.replace('_', ' ')}"
+                    + (f": {er.indication_note}" if er.indication_note else "")
+                )
         if er.max_standard and LADDER.index(std) > LADDER.index(er.max_standard):
             std, why = (
                 er.max_standard,
