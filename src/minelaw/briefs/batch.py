@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
 from ..reasoning.findings import Context, Finding
+from ..store.parallel import env_workers
 from .context import SharedStore, file_stem
 
 WORKERS_ENV = "MINELAW_BRIEF_WORKERS"
@@ -38,16 +38,9 @@ _JOB: dict[str, Any] = {}
 
 def workers(n_briefs: int) -> int:
     """How many worker processes a run of ``n_briefs`` briefs uses (1: none)."""
-    env = os.environ.get(WORKERS_ENV, "").strip()
-    if env:
-        try:
-            wanted = int(env)
-        except ValueError as exc:
-            raise UsageError(
-                f"{WORKERS_ENV} must be a whole number, not {env!r}",
-                hint=f"unset {WORKERS_ENV} or give the number of worker processes (1: none)",
-            ) from exc
-        return max(1, wanted)
+    wanted = env_workers(WORKERS_ENV)
+    if wanted is not None:
+        return wanted
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if n_briefs < PARALLEL_FROM or not hasattr(os, "fork"):
         return 1

@@ -55,22 +55,30 @@ def _quads(store: Any) -> int:
     return int(n)
 
 
+def env_workers(name: str) -> int | None:
+    """The number of worker processes the environment variable ``name`` asks for (at least
+    1), or None when it is unset; anything but a whole number is a usage error."""
+    env = os.environ.get(name, "").strip()
+    if not env:
+        return None
+    try:
+        return max(1, int(env))
+    except ValueError as exc:
+        raise UsageError(
+            f"{name} must be a whole number, not {env!r}",
+            hint=f"unset {name} or give the number of worker processes (1: none)",
+        ) from exc
+
+
 def workers(store: Any, n_tasks: int) -> int:
     """How many worker processes ``n_tasks`` queries on ``store`` use (1: none)."""
     if n_tasks < 2 or not hasattr(os, "fork"):
         return 1
     if getattr(store, "path", None) is None or not hasattr(store, "store"):
         return 1  # in memory (nothing to open again) or remote
-    env = os.environ.get(WORKERS_ENV, "").strip()
-    if env:
-        try:
-            wanted = int(env)
-        except ValueError as exc:
-            raise UsageError(
-                f"{WORKERS_ENV} must be a whole number, not {env!r}",
-                hint=f"unset {WORKERS_ENV} or give the number of worker processes (1: none)",
-            ) from exc
-        return max(1, min(wanted, n_tasks))
+    wanted = env_workers(WORKERS_ENV)
+    if wanted is not None:
+        return min(wanted, n_tasks)
     if _cores() < 2 or _quads(store) < PARALLEL_FROM_QUADS:
         return 1
     return max(1, min(_cores(), MAX_WORKERS, n_tasks))
