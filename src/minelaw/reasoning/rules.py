@@ -438,9 +438,11 @@ def element_items_all(
     asks = [n for n, plan in enumerate(plans) if plan[5]]
 
     def done(k: int, n: int) -> None:
-        if progress:
-            progress(f"element pattern {k}/{n}", k - 1, n)
+        if progress and k < n:
+            progress(f"element pattern {k + 1}/{n}", k, n)
 
+    if progress and plans:  # before the first query, as the loop this replaced did
+        progress(f"element pattern 1/{len(asks) or len(plans)}", 0, len(asks) or len(plans))
     answers = dict(
         zip(
             asks,
