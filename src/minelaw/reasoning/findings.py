@@ -225,7 +225,7 @@ def collect(
 
     def triggers_progress(norm: str, i: int, n: int) -> None:
         if progress:
-            progress(norm.rsplit("/", 1)[-1], i * len(rules) // max(n, 1), 2 * len(rules))
+            progress(norm, i * len(rules) // max(n, 1), 2 * len(rules))
 
     triggers = run_triggers(store, rules, cache, triggers_progress)
     cands, exclusions, _law = applicable(store, rules, triggers)
@@ -406,7 +406,8 @@ def analyse(
         std, why = reach(t_proof, t_counter, ctx.thresholds)
         if t_ind:
             ind_std, ind_why = reach(t_ind, t_counter, ctx.thresholds)
-            if LADDER.index(ind_std) > LADDER.index(er.indication_max):
+            capped = LADDER.index(ind_std) > LADDER.index(er.indication_max)
+            if capped:
                 ind_std = er.indication_max
                 ind_why = (
                     f"indications reach at most {er.indication_max.replace('_', ' ')}: "
@@ -414,7 +415,7 @@ def analyse(
                 )
             if LADDER.index(ind_std) > LADDER.index(std) or not t_proof:
                 std, why = ind_std, ind_why
-            if not t_proof and not ind_why.startswith("indications reach at most"):
+            if not t_proof and not capped:
                 # the reader must learn that nothing but indications supports the element,
                 # and their ceiling, even when the origins kept them below it
                 why += (

@@ -42,7 +42,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import rdflib
 
@@ -233,7 +232,8 @@ def load_rules(folder: Path | None = None) -> list[Rule]:
 
 def trigger_rows(store: SparqlStore, rule: Rule) -> list[dict[str, str]]:
     """The rows of a rule's trigger query (variable -> value, unbound ones left out)."""
-    return _trigger_rows_of(store, rule.select)
+    res = store.query(sparql_prefixes() + rule.select)
+    return [{k: term_value(t) for k, t in row.items() if t is not None} for row in res.rows]
 
 
 def to_trigger(rule: Rule, v: Mapping[str, str]) -> Trigger:
@@ -266,7 +266,7 @@ def run_triggers(
 
     The queries a large cached store must run go to worker processes
     (:func:`minelaw.store.parallel.map_on_store`); the rows come back in the rules' order.
-    ``progress(norm, i, n)`` is called as each rule's rows are in.
+    ``progress(norm_id, i, n)`` is called as each rule's rows are in.
     """
     from ..store.parallel import map_on_store
 
@@ -281,9 +281,9 @@ def run_triggers(
 
     def done(k: int, n: int) -> None:
         if progress:
-            progress(rules[todo[k - 1]].norm, k, n)
+            progress(rules[todo[k - 1]].norm_id, k, n)
 
-    ran = map_on_store(store, _trigger_rows_of, [(rules[i].select,) for i in todo], done)
+    ran = map_on_store(store, trigger_rows, [(rules[i],) for i in todo], done)
     rows_of.update(zip(todo, ran, strict=True))
     out: list[Trigger] = []
     for i, (rule, key) in enumerate(zip(rules, keys, strict=True)):
@@ -291,11 +291,6 @@ def run_triggers(
             cache.keep_triggers(key, rows_of[i])
         out += [to_trigger(rule, v) for v in rows_of[i]]
     return out
-
-
-def _trigger_rows_of(store: SparqlStore, select: str) -> list[dict[str, str]]:
-    res = store.query(sparql_prefixes() + select)
-    return [{k: term_value(t) for k, t in row.items() if t is not None} for row in res.rows]
 
 
 def applicable(
@@ -446,7 +441,7 @@ def element_items_all(
     answers = dict(
         zip(
             asks,
-            map_on_store(store, _row_items, [plans[n][:2] + (plans[n][5],) for n in asks], done),
+            map_on_store(store, _rows_query, [plans[n][:2] + (plans[n][5],) for n in asks], done),
             strict=True,
         )
     )
@@ -472,8 +467,10 @@ ROWS = "VALUES ?_rows {}"
 
 
 def _rows_query(
-    store: SparqlStore, pattern: str, rows: dict[tuple[str, str, str, str], int], dated: bool
-) -> list[dict[str, Any]]:
+    store: SparqlStore, pattern: str, dated: bool, rows: dict[tuple[str, str, str, str], int]
+) -> list[tuple[int, str]]:
+    """(row number, item) of an element pattern over the candidates' ``rows``."""
+
     def lit(d: str) -> str:
         return f'"{d}"^^xsd:date' if d else "UNDEF"  # an undated candidate stays
 
@@ -485,14 +482,4 @@ def _rows_query(
         values = f"VALUES (?this ?territory ?_row) {{ {body} }}"
     pattern = pattern.replace(ROWS, values)
     q = sparql_prefixes() + f"SELECT DISTINCT ?_row ?item WHERE {{ {values}\n{pattern}\n}}"
-    return list(store.query(q).rows)
-
-
-def _row_items(
-    store: SparqlStore, pattern: str, dated: bool, rows: dict[tuple[str, str, str, str], int]
-) -> list[tuple[int, str]]:
-    """(row number, item) of an element pattern over the candidates' ``rows``."""
-    return [
-        (int(term_value(r["_row"])), term_value(r["item"]))
-        for r in _rows_query(store, pattern, rows, dated)
-    ]
+    return [(int(term_value(r["_row"])), term_value(r["item"])) for r in store.query(q).rows]

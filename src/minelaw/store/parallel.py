@@ -47,12 +47,16 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+#: quads per cache folder: a folder's content never changes (its name is the content key), and
+#: counting them takes 0.5 s at 100,000 incidents
+_SIZES: dict[str, int] = {}
+
+
 def _quads(store: Any) -> int:
-    n = getattr(store, "_parallel_quads", None)
-    if n is None:
-        n = len(store.store)
-        store._parallel_quads = n
-    return int(n)
+    key = str(store.path)
+    if key not in _SIZES:
+        _SIZES[key] = len(store.store)
+    return _SIZES[key]
 
 
 def env_workers(name: str) -> int | None:
